@@ -1,0 +1,1 @@
+"""DOM CCTV: ANPR evidence platform."""

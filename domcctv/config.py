@@ -1,0 +1,116 @@
+"""Typed settings, read once from the environment (and `.env`). The only module reading env.
+
+A missing or malformed setting stops start-up with a message naming the variable, instead of
+surfacing later as a confusing runtime error.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite://var/domcctv.sqlite3"
+
+
+class ConfigurationError(SystemExit):
+    """Start-up configuration problem; exits with a readable message instead of a traceback."""
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Names are the environment variable names."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    app_env: Literal["development", "production", "test"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    db_pool_max: int = Field(default=10, ge=1, le=200)
+
+    jwt_secret: SecretStr = Field(min_length=32)
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+    password_reset_ttl_seconds: int = Field(default=3600, ge=60)
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str = "DOM CCTV <noreply@domcctv.local>"
+    mail_outbox_dir: Path = Path("var/outbox")
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    media_dir: Path = Path("var/media")
+    seed_demo_data: bool = True
+
+    graphql_max_depth: int = Field(default=12, ge=2, le=50)
+    graphql_max_tokens: int = Field(default=4000, ge=100)
+    graphql_max_aliases: int = Field(default=20, ge=1)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    graphiql: bool = True
+
+    anpr_confidence_threshold: float = Field(default=85.0, ge=0, le=100)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("sqlite", "mysql"):
+            raise ValueError("must start with sqlite:// or mysql:// "
+                             "(e.g. mysql://root:@127.0.0.1:3306/domcctv)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis:// (e.g. redis://127.0.0.1:6379/0)")
+        return value
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.database_url.startswith("mysql://")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings or exit with a clear list of what is wrong."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+            lines.append(f"  {name}: {err['msg']}")
+        raise ConfigurationError(
+            "DOM CCTV configuration error (see .env.example):\n" + "\n".join(lines)
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def database_url_from_env() -> str:
+    """Just the database URL, for tooling (makemigrations) that needs no secrets."""
+    return os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def environment_flag(name: str) -> str | None:
+    """Read one raw variable (test/bench harnesses only), keeping env access in this module."""
+    return os.environ.get(name)

@@ -1,0 +1,34 @@
+"""Tortoise models, one module per aggregate. Constraints and indexes only; no business logic."""
+
+from domcctv.models.audit import AuditAction, AuditLog, ResourceType
+from domcctv.models.event import BasicEventMetadata, Event, PlateCorrection
+from domcctv.models.tenant import Company, Vehicle
+from domcctv.models.user import (
+    AuthSession,
+    Language,
+    PasswordResetToken,
+    Theme,
+    User,
+    UserPermission,
+    UserPreferences,
+    VideoQuality,
+)
+
+__all__ = [
+    "AuditAction",
+    "AuditLog",
+    "AuthSession",
+    "BasicEventMetadata",
+    "Company",
+    "Event",
+    "Language",
+    "PasswordResetToken",
+    "PlateCorrection",
+    "ResourceType",
+    "Theme",
+    "User",
+    "UserPermission",
+    "UserPreferences",
+    "Vehicle",
+    "VideoQuality",
+]
