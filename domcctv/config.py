@@ -69,8 +69,9 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         scheme = urlsplit(value).scheme
         if scheme not in ("sqlite", "mysql"):
-            raise ValueError("must start with sqlite:// or mysql:// "
-                             "(e.g. mysql://root:@127.0.0.1:3306/domcctv)")
+            raise ValueError(
+                "must start with sqlite:// or mysql:// (e.g. mysql://root:@127.0.0.1:3306/domcctv)"
+            )
         return value
 
     @field_validator("redis_url")

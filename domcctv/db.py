@@ -52,8 +52,9 @@ def ensure_sqlite_dir(database_url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def open_database(database_url: str, *, pool_max: int = 10,
-                        global_fallback: bool = True) -> TortoiseContext:
+async def open_database(
+    database_url: str, *, pool_max: int = 10, global_fallback: bool = True
+) -> TortoiseContext:
     """Init Tortoise for this process; visible to every task when ``global_fallback``."""
     ensure_sqlite_dir(database_url)
     return await Tortoise.init(

@@ -50,30 +50,52 @@ ROLE_DEFAULTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.SUPERVISOR: frozenset(
         {
-            P.READ_EVENTS, P.WRITE_BASIC_METADATA, P.EDIT_OWN_METADATA, P.DELETE_EVENTS,
-            P.VIEW_VIDEOS, P.DOWNLOAD_VIDEOS, P.EXPORT_VIDEO_SEGMENTS,
-            P.SEARCH_ALL_COMPANIES, P.ADVANCED_SEARCH, P.VIEW_AUDIT_LOGS,
-            P.GENERATE_BASIC_REPORTS, P.GENERATE_DETAILED_REPORTS, P.EXPORT_DATA,
+            P.READ_EVENTS,
+            P.WRITE_BASIC_METADATA,
+            P.EDIT_OWN_METADATA,
+            P.DELETE_EVENTS,
+            P.VIEW_VIDEOS,
+            P.DOWNLOAD_VIDEOS,
+            P.EXPORT_VIDEO_SEGMENTS,
+            P.SEARCH_ALL_COMPANIES,
+            P.ADVANCED_SEARCH,
+            P.VIEW_AUDIT_LOGS,
+            P.GENERATE_BASIC_REPORTS,
+            P.GENERATE_DETAILED_REPORTS,
+            P.EXPORT_DATA,
             P.SCHEDULE_REPORTS,
         }
     ),
     Role.OPERATOR: frozenset(
         {
-            P.READ_EVENTS, P.EDIT_OWN_METADATA, P.VIEW_VIDEOS, P.SEARCH_ALL_COMPANIES,
+            P.READ_EVENTS,
+            P.EDIT_OWN_METADATA,
+            P.VIEW_VIDEOS,
+            P.SEARCH_ALL_COMPANIES,
             P.GENERATE_BASIC_REPORTS,
         }
     ),
     Role.CLIENT_USER: frozenset(
         {
-            P.READ_EVENTS, P.VIEW_VIDEOS, P.DOWNLOAD_VIDEOS, P.SEARCH_OWN_COMPANY,
-            P.GENERATE_BASIC_REPORTS, P.EXPORT_DATA,
+            P.READ_EVENTS,
+            P.VIEW_VIDEOS,
+            P.DOWNLOAD_VIDEOS,
+            P.SEARCH_OWN_COMPANY,
+            P.GENERATE_BASIC_REPORTS,
+            P.EXPORT_DATA,
         }
     ),
 }
 
 STAFF_ONLY: frozenset[Permission] = frozenset(
-    {P.SEARCH_ALL_COMPANIES, P.MANAGE_COMPANIES, P.SYSTEM_CONFIG, P.DELETE_EVENTS,
-     P.WRITE_BASIC_METADATA, P.EDIT_OWN_METADATA}
+    {
+        P.SEARCH_ALL_COMPANIES,
+        P.MANAGE_COMPANIES,
+        P.SYSTEM_CONFIG,
+        P.DELETE_EVENTS,
+        P.WRITE_BASIC_METADATA,
+        P.EDIT_OWN_METADATA,
+    }
 )
 """Permissions that make no sense for a client company's user and may never be granted to one."""
 
@@ -138,5 +160,10 @@ class Actor:
     @classmethod
     def system(cls, name: str = "system") -> Actor:
         """Workers (ingest, backfill) act as the system: all companies, no user row."""
-        return cls(user_id=None, role=Role.ADMINISTRATOR, company_id=None,
-                   permissions=frozenset(Permission), display_name=name)
+        return cls(
+            user_id=None,
+            role=Role.ADMINISTRATOR,
+            company_id=None,
+            permissions=frozenset(Permission),
+            display_name=name,
+        )

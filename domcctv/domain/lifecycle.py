@@ -45,15 +45,17 @@ def check_transition(
         )
     if target is EventStatus.DOCUMENTED:
         if not has_metadata:
-            raise Conflict("Document the event (dispatch metadata) first",
-                           code=ErrorCode.INVALID_TRANSITION)
+            raise Conflict(
+                "Document the event (dispatch metadata) first", code=ErrorCode.INVALID_TRANSITION
+            )
         if current is EventStatus.VALIDATED and not actor.can(Permission.WRITE_BASIC_METADATA):
             raise PermissionDenied("Only supervisors may reopen a validated event")
     elif target is EventStatus.VALIDATED:
         if not actor.can(Permission.WRITE_BASIC_METADATA):
             raise PermissionDenied("Validating an event needs WRITE_BASIC_METADATA")
         if documented_by is not None and documented_by == actor.user_id:
-            raise PermissionDenied("Four-eyes rule: you documented this event, someone else "
-                                   "must validate it")
+            raise PermissionDenied(
+                "Four-eyes rule: you documented this event, someone else must validate it"
+            )
     elif target is EventStatus.ARCHIVED and not actor.can(Permission.DELETE_EVENTS):
         raise PermissionDenied("Archiving an event needs DELETE_EVENTS")

@@ -62,8 +62,18 @@ _SKELETON_MAP = str.maketrans(
 
 # Position-aware repair for the current 4+2 and old 2+4 formats (see hikvision-protocols §3.3).
 _TO_LETTER = {"8": "B", "5": "S", "2": "Z", "6": "G", "0": "D"}
-_TO_DIGIT = {"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "T": "1", "Z": "2", "S": "5",
-             "B": "8", "G": "6"}
+_TO_DIGIT = {
+    "O": "0",
+    "D": "0",
+    "Q": "0",
+    "I": "1",
+    "L": "1",
+    "T": "1",
+    "Z": "2",
+    "S": "5",
+    "B": "8",
+    "G": "6",
+}
 
 
 class InvalidPlateError(ValueError):
@@ -112,8 +122,12 @@ def parse_plate(text: str) -> Plate:
     raw = text.strip()
     norm = canonical(raw)
     if norm in ("", "UNKNOWN", "NOPLATE", "NONE"):
-        return Plate(raw=raw or UNREAD_PLATE, normalized=UNREAD_PLATE, skeleton=UNREAD_PLATE,
-                     format=PlateFormat.UNREAD)
+        return Plate(
+            raw=raw or UNREAD_PLATE,
+            normalized=UNREAD_PLATE,
+            skeleton=UNREAD_PLATE,
+            format=PlateFormat.UNREAD,
+        )
     if len(norm) > MAX_PLATE_LENGTH or not _ALNUM.match(norm):
         raise InvalidPlateError(f"{raw!r} is not a licence plate")
     fmt = detect_format(norm)

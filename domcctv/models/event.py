@@ -61,8 +61,9 @@ class Event(Model):
             Index(fields=("plate_skeleton", "event_time"), name="idx_event_skel_time"),
             Index(fields=("company_id", "event_time"), name="idx_event_company_time"),
             Index(fields=("company_id", "plate", "event_time"), name="search_combined"),
-            Index(fields=("company_id", "plate_skeleton", "event_time"),
-                  name="idx_event_company_skel"),
+            Index(
+                fields=("company_id", "plate_skeleton", "event_time"), name="idx_event_company_skel"
+            ),
             Index(fields=("status", "has_basic_metadata"), name="idx_event_status_meta"),
             Index(fields=("camera_code", "event_time"), name="idx_event_camera_time"),
         )

@@ -31,8 +31,10 @@ class Company(Model):
 
     class Meta:
         table = "companies"
-        indexes = (Index(fields=("is_active",), name="idx_company_active"),
-                   Index(fields=("name",), name="idx_company_name"))
+        indexes = (
+            Index(fields=("is_active",), name="idx_company_active"),
+            Index(fields=("name",), name="idx_company_name"),
+        )
 
 
 class Vehicle(Model):
@@ -51,5 +53,7 @@ class Vehicle(Model):
 
     class Meta:
         table = "vehicles"
-        indexes = (Index(fields=("company_id", "plate"), name="idx_vehicle_company_plate"),
-                   Index(fields=("plate_skeleton",), name="idx_vehicle_skeleton"))
+        indexes = (
+            Index(fields=("company_id", "plate"), name="idx_vehicle_company_plate"),
+            Index(fields=("plate_skeleton",), name="idx_vehicle_skeleton"),
+        )

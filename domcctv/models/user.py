@@ -69,8 +69,10 @@ class User(Model):
         table = "users"
         # Unique name per company (the seed's unique_name_per_company).
         unique_together = (("first_name", "last_name", "company_id"),)
-        indexes = (Index(fields=("company_id", "is_active"), name="idx_user_company_active"),
-                   Index(fields=("role", "is_active"), name="idx_user_role_active"))
+        indexes = (
+            Index(fields=("company_id", "is_active"), name="idx_user_company_active"),
+            Index(fields=("role", "is_active"), name="idx_user_role_active"),
+        )
 
     @property
     def full_name(self) -> str:
@@ -141,8 +143,10 @@ class AuthSession(Model):
 
     class Meta:
         table = "auth_sessions"
-        indexes = (Index(fields=("user_id", "revoked_at"), name="idx_session_user"),
-                   Index(fields=("previous_hash",), name="idx_session_prev"))
+        indexes = (
+            Index(fields=("user_id", "revoked_at"), name="idx_session_user"),
+            Index(fields=("previous_hash",), name="idx_session_prev"),
+        )
 
 
 class PasswordResetToken(Model):
@@ -160,4 +164,3 @@ class PasswordResetToken(Model):
 
     class Meta:
         table = "password_reset_tokens"
-

@@ -1,0 +1,1 @@
+"""Use cases. Every function touching tenant data takes the actor (and so its scope)."""

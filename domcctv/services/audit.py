@@ -1,0 +1,85 @@
+"""Writing and reading the audit log.
+
+Writes happen inside the caller's transaction where there is one, so an audited change and its
+audit row commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domcctv.domain.access import Actor, Permission
+from domcctv.domain.errors import PermissionDenied
+from domcctv.models import AuditAction, AuditLog, ResourceType
+from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
+from domcctv.services.scoping import audit_in
+
+
+async def record(
+    actor: Actor,
+    action: AuditAction,
+    resource_type: ResourceType,
+    resource_id: str | int | None = None,
+    *,
+    company_id: int | None = None,
+    before: Any = None,
+    after: Any = None,
+    using_db: BaseDBAsyncClient | None = None,
+    user_id: int | None = None,
+) -> AuditLog:
+    """Append one audit entry for ``actor`` (``user_id`` overrides, e.g. failed logins)."""
+    return await AuditLog.create(
+        user_id=user_id if user_id is not None else actor.user_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id="" if resource_id is None else str(resource_id),
+        ip_address=actor.ip_address[:45],
+        user_agent=actor.user_agent[:300],
+        before_state=before,
+        after_state=after,
+        company_id=company_id,
+        session_id=actor.session_id or "",
+        using_db=using_db,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Optional narrowing of the audit listing."""
+
+    action: AuditAction | None = None
+    resource_type: ResourceType | None = None
+    resource_id: str | None = None
+    user_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[AuditLog]:
+    """Newest first. Client users with VIEW_AUDIT_LOGS see only their company's entries."""
+    if not actor.can(Permission.VIEW_AUDIT_LOGS):
+        raise PermissionDenied("Viewing the audit log needs VIEW_AUDIT_LOGS")
+    qs = audit_in(actor.scope)
+    if flt.action:
+        qs = qs.filter(action=flt.action)
+    if flt.resource_type:
+        qs = qs.filter(resource_type=flt.resource_type)
+    if flt.resource_id:
+        qs = qs.filter(resource_id=flt.resource_id)
+    if flt.user_id is not None:
+        qs = qs.filter(user_id=flt.user_id)
+    if flt.since:
+        qs = qs.filter(timestamp__gte=flt.since)
+    if flt.until:
+        qs = qs.filter(timestamp__lt=flt.until)
+    if page.after:
+        moment, last_id = parse_time_id_cursor(page.after)
+        qs = qs.filter(timestamp__lte=moment).exclude(timestamp=moment, id__gte=last_id)
+    rows = await qs.order_by("-timestamp", "-id").limit(page.first + 1)
+    has_next = len(rows) > page.first
+    rows = rows[: page.first]
+    return Page(rows, [time_id_cursor(r.timestamp, r.id) for r in rows], has_next)

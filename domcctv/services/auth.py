@@ -1,0 +1,319 @@
+"""Login, token refresh with rotation, logout, lockout, password change and reset."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.transactions import in_transaction
+
+from domcctv.config import Settings
+from domcctv.domain.access import Actor
+from domcctv.domain.errors import AuthenticationFailed, ErrorCode, FieldCode, InvalidInput
+from domcctv.models import AuditAction, AuthSession, PasswordResetToken, ResourceType, User
+from domcctv.services import audit
+from domcctv.services.clock import utcnow
+from domcctv.services.mailer import Mailer
+from domcctv.services.permissions import effective_permissions
+from domcctv.services.security import (
+    DUMMY_HASH,
+    AccessTokens,
+    check_password_strength,
+    hash_password,
+    new_opaque_token,
+    token_digest,
+    verify_password,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestInfo:
+    """Where a request came from (for the audit log and sessions)."""
+
+    ip_address: str = ""
+    user_agent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """A fresh access token (JWT) and refresh token (opaque, single use)."""
+
+    access_token: str
+    access_expires_at: int
+    refresh_token: str
+    session_id: str
+    user: User
+
+
+def _anonymous(info: RequestInfo) -> Actor:
+    from domcctv.domain.access import Role
+
+    return Actor(
+        user_id=None,
+        role=Role.CLIENT_USER,
+        company_id=None,
+        permissions=frozenset(),
+        ip_address=info.ip_address,
+        user_agent=info.user_agent,
+    )
+
+
+async def build_actor(user: User, session_id: str | None, info: RequestInfo) -> Actor:
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        company_id=user.company_id,
+        permissions=await effective_permissions(user),
+        session_id=session_id,
+        ip_address=info.ip_address,
+        user_agent=info.user_agent,
+        display_name=user.full_name,
+    )
+
+
+async def _fail_login(
+    user: User | None, email: str, settings: Settings, info: RequestInfo
+) -> AuthenticationFailed:
+    now = utcnow()
+    if user is not None:
+        user.failed_login_attempts += 1
+        if user.failed_login_attempts >= settings.login_max_failures:
+            user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
+            user.failed_login_attempts = 0
+        await user.save(update_fields=["failed_login_attempts", "locked_until"])
+    await audit.record(
+        _anonymous(info),
+        AuditAction.LOGIN_FAILED,
+        ResourceType.SESSION,
+        company_id=user.company_id if user else None,
+        user_id=user.id if user else None,
+        after={"email": email[:100]},
+    )
+    return AuthenticationFailed("Invalid e-mail or password")
+
+
+async def login(
+    email: str, password: str, *, settings: Settings, tokens: AccessTokens, info: RequestInfo
+) -> TokenPair:
+    """Check credentials (bcrypt in a thread); lock the account after repeated failures."""
+    email = email.strip().lower()
+    user = await User.get_or_none(email=email)
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        await audit.record(
+            _anonymous(info),
+            AuditAction.LOGIN_FAILED,
+            ResourceType.SESSION,
+            user_id=user.id,
+            company_id=user.company_id,
+            after={"email": email, "reason": "locked"},
+        )
+        raise AuthenticationFailed(
+            "Account temporarily locked after repeated failures", code=ErrorCode.ACCOUNT_LOCKED
+        )
+    ok = await verify_password(password, user.password_hash if user else DUMMY_HASH)
+    if user is None or not ok:
+        raise await _fail_login(user, email, settings, info)
+    if not user.is_active:
+        raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
+    user.failed_login_attempts = 0
+    user.locked_until = None
+    user.last_login = now
+    await user.save(update_fields=["failed_login_attempts", "locked_until", "last_login"])
+    pair = await _open_session(user, settings, tokens, info)
+    actor = await build_actor(user, pair.session_id, info)
+    await audit.record(
+        actor, AuditAction.LOGIN, ResourceType.SESSION, pair.session_id, company_id=user.company_id
+    )
+    return pair
+
+
+async def _open_session(
+    user: User, settings: Settings, tokens: AccessTokens, info: RequestInfo
+) -> TokenPair:
+    refresh = new_opaque_token()
+    session = await AuthSession.create(
+        id=str(uuid.uuid4()),
+        user_id=user.id,
+        refresh_hash=token_digest(refresh),
+        expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl_seconds),
+        ip_address=info.ip_address[:45],
+        user_agent=info.user_agent[:300],
+    )
+    access, exp = tokens.issue(user.id, session.id)
+    return TokenPair(access, exp, refresh, session.id, user)
+
+
+async def refresh(
+    refresh_token: str, *, settings: Settings, tokens: AccessTokens, info: RequestInfo
+) -> TokenPair:
+    """Rotate: the presented token is spent; replaying a spent token revokes the session."""
+    digest = token_digest(refresh_token)
+    now = utcnow()
+    async with in_transaction() as conn:
+        session = (
+            await AuthSession.filter(refresh_hash=digest).using_db(conn).select_for_update().first()
+        )
+        if session is None:
+            stolen = (
+                await AuthSession.filter(previous_hash=digest, revoked_at__isnull=True)
+                .using_db(conn)
+                .first()
+            )
+            if stolen is not None:
+                stolen.revoked_at = now
+                await stolen.save(update_fields=["revoked_at"], using_db=conn)
+            raise AuthenticationFailed(
+                "Refresh token is not valid",
+                code=ErrorCode.TOKEN_REVOKED if stolen else ErrorCode.TOKEN_INVALID,
+            )
+        if session.revoked_at is not None:
+            raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
+        if session.expires_at <= now:
+            raise AuthenticationFailed("Refresh token expired", code=ErrorCode.TOKEN_EXPIRED)
+        user = await User.filter(id=session.user_id).using_db(conn).get()
+        if not user.is_active:
+            raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
+        new_refresh = new_opaque_token()
+        session.previous_hash = digest
+        session.refresh_hash = token_digest(new_refresh)
+        session.rotated_at = now
+        await session.save(
+            update_fields=["previous_hash", "refresh_hash", "rotated_at"], using_db=conn
+        )
+    access, exp = tokens.issue(user.id, session.id)
+    return TokenPair(access, exp, new_refresh, session.id, user)
+
+
+async def logout(actor: Actor) -> None:
+    """Revoke the actor's session: its refresh token and every access token bound to it."""
+    if actor.session_id is None:
+        return
+    await AuthSession.filter(id=actor.session_id, revoked_at__isnull=True).update(
+        revoked_at=utcnow()
+    )
+    await audit.record(
+        actor,
+        AuditAction.LOGOUT,
+        ResourceType.SESSION,
+        actor.session_id,
+        company_id=actor.company_id,
+    )
+
+
+async def authenticate(access_token: str, *, tokens: AccessTokens, info: RequestInfo) -> Actor:
+    """Access token -> Actor; fails if the session was revoked or the user disabled."""
+    claims = tokens.verify(access_token)
+    session = await AuthSession.get_or_none(id=claims.session_id).select_related("user")
+    if session is None or session.revoked_at is not None or session.user_id != claims.user_id:
+        raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
+    user = session.user
+    if not user.is_active:
+        raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
+    return await build_actor(user, session.id, info)
+
+
+async def change_password(actor: Actor, current: str, new: str, *, settings: Settings) -> None:
+    """Needs the current password; revokes every other session of the user."""
+    user = await User.get(id=actor.user_id)
+    if not await verify_password(current, user.password_hash):
+        raise InvalidInput.single(
+            "currentPassword", FieldCode.INVALID_FORMAT, "Current password is wrong"
+        )
+    check_password_strength(new, "newPassword")
+    new_hash = await hash_password(new, settings.bcrypt_rounds)
+    async with in_transaction() as conn:
+        user.password_hash = new_hash
+        user.password_changed_at = utcnow()
+        await user.save(update_fields=["password_hash", "password_changed_at"], using_db=conn)
+        await (
+            AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
+            .exclude(id=actor.session_id or "")
+            .using_db(conn)
+            .update(revoked_at=utcnow())
+        )
+        await audit.record(
+            actor,
+            AuditAction.PASSWORD_CHANGE,
+            ResourceType.USER,
+            user.id,
+            company_id=user.company_id,
+            using_db=conn,
+        )
+
+
+async def request_password_reset(
+    email: str, *, settings: Settings, mailer: Mailer, info: RequestInfo
+) -> None:
+    """E-mail a single-use link. Answers the same whether or not the account exists."""
+    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
+    if user is None:
+        return
+    token = new_opaque_token()
+    await PasswordResetToken.create(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds),
+    )
+    link = f"{settings.public_base_url.rstrip('/')}/#/reset-password?token={token}"
+    minutes = settings.password_reset_ttl_seconds // 60
+    body = (
+        f"Hola {user.first_name},\n\nPara restablecer su contraseña de DOM CCTV abra:\n{link}\n"
+        f"\nO use este código: {token}\n\nEl enlace vence en {minutes} minutos. Si usted no "
+        "lo pidió, ignore este mensaje.\n"
+    )
+    await mailer.send(user.email, "DOM CCTV: restablecer contraseña", body)
+    await audit.record(
+        _anonymous(info),
+        AuditAction.PASSWORD_RESET_REQUEST,
+        ResourceType.USER,
+        user.id,
+        user_id=user.id,
+        company_id=user.company_id,
+    )
+
+
+async def reset_password(
+    token: str, new_password: str, *, settings: Settings, info: RequestInfo
+) -> None:
+    """Spend a reset token, set the password, unlock, and revoke all sessions."""
+    check_password_strength(new_password, "newPassword")
+    new_hash = await hash_password(new_password, settings.bcrypt_rounds)
+    now = utcnow()
+    async with in_transaction() as conn:
+        row = await PasswordResetToken.filter(token_hash=token_digest(token)).using_db(conn).first()
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise AuthenticationFailed(
+                "Reset token is invalid or expired", code=ErrorCode.TOKEN_INVALID
+            )
+        row.used_at = now
+        await row.save(update_fields=["used_at"], using_db=conn)
+        user = await User.filter(id=row.user_id).using_db(conn).get()
+        user.password_hash = new_hash
+        user.password_changed_at = now
+        user.failed_login_attempts = 0
+        user.locked_until = None
+        await user.save(
+            using_db=conn,
+            update_fields=[
+                "password_hash",
+                "password_changed_at",
+                "failed_login_attempts",
+                "locked_until",
+            ],
+        )
+        await (
+            AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
+            .using_db(conn)
+            .update(revoked_at=now)
+        )
+        await audit.record(
+            _anonymous(info),
+            AuditAction.PASSWORD_RESET,
+            ResourceType.USER,
+            user.id,
+            user_id=user.id,
+            company_id=user.company_id,
+            using_db=conn,
+        )

@@ -1,0 +1,186 @@
+"""Reading events: scoped lookup, the indexed search, and the loader batches."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from domcctv.domain.access import Actor, Permission
+from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
+from domcctv.domain.lifecycle import EventStatus
+from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
+from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrection, ResourceType
+from domcctv.services import audit
+from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
+from domcctv.services.scoping import events_in, metadata_in
+
+
+class PlateMatch(StrEnum):
+    """How the plate text of a search is compared (each mode has its own index)."""
+
+    EXACT = "EXACT"
+    PREFIX = "PREFIX"
+    OCR = "OCR"  # same OCR skeleton: finds 0/O/D, 1/I, 2/Z, 5/S, 8/B, 6/G misreads
+    OCR_PREFIX = "OCR_PREFIX"
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Search criteria; every field is optional and they combine with AND."""
+
+    plate: str | None = None
+    plate_match: PlateMatch = PlateMatch.EXACT
+    company_id: int | None = None
+    unassigned: bool | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: tuple[EventStatus, ...] = field(default_factory=tuple)
+    camera_code: str | None = None
+    guide_number: str | None = None
+    documented: bool | None = None
+    low_confidence: bool | None = None
+    include_archived: bool = False
+
+
+def _require_search(actor: Actor) -> None:
+    if not actor.can(Permission.READ_EVENTS):
+        raise PermissionDenied("Reading events needs READ_EVENTS")
+    needed = Permission.SEARCH_ALL_COMPANIES if actor.is_staff else Permission.SEARCH_OWN_COMPANY
+    if not actor.can(needed):
+        raise PermissionDenied(f"Searching needs {needed}")
+
+
+def _plate_q(text: str, mode: PlateMatch) -> Q:
+    if not is_search_prefix(text):
+        raise InvalidInput.single(
+            "plate",
+            FieldCode.INVALID_PLATE,
+            f"Plate search takes 1 to {MAX_PLATE_LENGTH} letters/digits",
+        )
+    norm = canonical(text)
+    if mode is PlateMatch.EXACT:
+        return Q(plate=norm)
+    if mode is PlateMatch.PREFIX:
+        return Q(plate__startswith=norm)
+    if mode is PlateMatch.OCR:
+        return Q(plate_skeleton=skeleton(norm))
+    return Q(plate_skeleton__startswith=skeleton(norm))
+
+
+async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
+    if flt.since and flt.until and flt.since >= flt.until:
+        raise InvalidInput.single("until", FieldCode.OUT_OF_RANGE, "until must be after since")
+    if flt.include_archived and not actor.can(Permission.ADVANCED_SEARCH):
+        raise PermissionDenied("Including archived events needs ADVANCED_SEARCH")
+    qs = events_in(actor.scope)
+    if flt.plate:
+        qs = qs.filter(_plate_q(flt.plate, flt.plate_match))
+    if flt.company_id is not None:
+        qs = qs.filter(company_id=flt.company_id)
+    if flt.unassigned is not None:
+        qs = qs.filter(company_id__isnull=flt.unassigned)
+    if flt.since:
+        qs = qs.filter(event_time__gte=flt.since)
+    if flt.until:
+        qs = qs.filter(event_time__lt=flt.until)
+    if flt.statuses:
+        qs = qs.filter(status__in=list(flt.statuses))
+    elif not flt.include_archived:
+        qs = qs.exclude(status=EventStatus.ARCHIVED)
+    if flt.camera_code:
+        qs = qs.filter(camera_code=flt.camera_code)
+    if flt.documented is not None:
+        qs = qs.filter(has_basic_metadata=flt.documented)
+    if flt.low_confidence is not None:
+        qs = qs.filter(low_confidence=flt.low_confidence)
+    if flt.guide_number:
+        guide = flt.guide_number.strip()[:50]
+        ids = (
+            await metadata_in(actor.scope)
+            .filter(guide_number__startswith=guide)
+            .limit(1000)
+            .values_list("event_id", flat=True)
+        )
+        qs = qs.filter(id__in=list(ids))
+    return qs
+
+
+async def search_events(
+    actor: Actor, flt: EventFilter, page: PageRequest, *, audit_search: bool = True
+) -> Page[Event]:
+    """Newest first, keyset-paginated on (event_time, id); audited as SEARCH_EVENTS."""
+    _require_search(actor)
+    qs = await _apply(actor, flt)
+    if page.after:
+        moment, last_id = parse_time_id_cursor(page.after)
+        qs = qs.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=last_id))
+    rows = await qs.order_by("-event_time", "-id").limit(page.first + 1)
+    has_next = len(rows) > page.first
+    rows = rows[: page.first]
+    if audit_search:
+        await audit.record(
+            actor,
+            AuditAction.SEARCH_EVENTS,
+            ResourceType.EVENT,
+            company_id=actor.company_id if not actor.is_staff else flt.company_id,
+            after=_filter_snapshot(flt, page),
+        )
+    return Page(rows, [time_id_cursor(r.event_time, r.id) for r in rows], has_next)
+
+
+def _filter_snapshot(flt: EventFilter, page: PageRequest) -> dict[str, object]:
+    data = {k: v for k, v in asdict(flt).items() if v not in (None, (), False)}
+    for key, value in list(data.items()):
+        if isinstance(value, datetime):
+            data[key] = value.isoformat()
+        elif isinstance(value, tuple):
+            data[key] = [str(v) for v in value]
+    data["first"] = page.first
+    if page.after:
+        data["after"] = page.after
+    return data
+
+
+async def get_event(actor: Actor, event_id: int, *, audit_view: bool = True) -> Event | None:
+    """Scoped single lookup (None when missing *or* foreign); audited as VIEW_EVENT."""
+    if not actor.can(Permission.READ_EVENTS):
+        raise PermissionDenied("Reading events needs READ_EVENTS")
+    event = await events_in(actor.scope).get_or_none(id=event_id)
+    if event is None:
+        return None
+    if (
+        event.status is EventStatus.ARCHIVED
+        and not actor.can(Permission.ADVANCED_SEARCH)
+        and not actor.can(Permission.DELETE_EVENTS)
+    ):
+        return None
+    if audit_view:
+        await audit.record(
+            actor, AuditAction.VIEW_EVENT, ResourceType.EVENT, event.id, company_id=event.company_id
+        )
+    return event
+
+
+async def events_by_id(ids: list[int], *, actor: Actor) -> list[Event | None]:
+    rows = await events_in(actor.scope).filter(id__in=ids)
+    by_id = {e.id: e for e in rows}
+    return [by_id.get(i) for i in ids]
+
+
+async def metadata_by_event_id(ids: list[int], *, actor: Actor) -> list[BasicEventMetadata | None]:
+    rows = await metadata_in(actor.scope).filter(event_id__in=ids)
+    by_id = {m.event_id: m for m in rows}
+    return [by_id.get(i) for i in ids]
+
+
+async def corrections_by_event_id(ids: list[int], *, actor: Actor) -> list[list[PlateCorrection]]:
+    visible = await events_in(actor.scope).filter(id__in=ids).values_list("id", flat=True)
+    rows = await PlateCorrection.filter(event_id__in=list(visible)).order_by("created_at", "id")
+    by_event: dict[int, list[PlateCorrection]] = {}
+    for row in rows:
+        by_event.setdefault(row.event_id, []).append(row)
+    return [by_event.get(i, []) for i in ids]

@@ -1,0 +1,135 @@
+"""Effective permissions (role defaults + unexpired grants) and grant management."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from domcctv.domain.access import Actor, Permission, Role, default_permissions, grantable_to
+from domcctv.domain.errors import FieldCode, InvalidInput, NotFound, PermissionDenied
+from domcctv.models import AuditAction, ResourceType, User, UserPermission
+from domcctv.services import audit
+from domcctv.services.clock import utcnow
+from domcctv.services.scoping import users_in
+
+
+def _active(now: datetime) -> Q:
+    return Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+
+
+async def effective_permissions(user: User) -> frozenset[Permission]:
+    grants = await UserPermission.filter(_active(utcnow()), user_id=user.id).values_list(
+        "permission", flat=True
+    )
+    extra = {Permission(str(p)) for p in grants if grantable_to(user.role, Permission(str(p)))}
+    return default_permissions(user.role) | extra
+
+
+async def grants_by_user_id(user_ids: list[int]) -> list[list[UserPermission]]:
+    """Batch for the loader: the active grants of each user, in key order."""
+    rows = await UserPermission.filter(_active(utcnow()), user_id__in=user_ids).order_by("id")
+    by_user: dict[int, list[UserPermission]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    return [by_user.get(uid, []) for uid in user_ids]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantInput:
+    """Grant ``permission`` to ``user_id`` until ``expires_at`` (None = no expiry)."""
+
+    user_id: int
+    permission: Permission
+    expires_at: datetime | None = None
+
+
+async def _target(actor: Actor, user_id: int) -> User:
+    if not actor.can(Permission.MANAGE_USERS):
+        raise PermissionDenied("Changing permissions needs MANAGE_USERS")
+    user = await users_in(actor.scope).get_or_none(id=user_id)
+    if user is None:
+        raise NotFound("User not found")
+    if user.role is Role.ADMINISTRATOR and actor.role is not Role.ADMINISTRATOR:
+        raise PermissionDenied("Only administrators may change an administrator's grants")
+    return user
+
+
+async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
+    user = await _target(actor, data.user_id)
+    if not actor.can(data.permission):
+        raise PermissionDenied("You cannot grant a permission you do not hold")
+    if not grantable_to(user.role, data.permission):
+        raise InvalidInput.single(
+            "permission",
+            FieldCode.NOT_ALLOWED,
+            f"{data.permission} cannot be granted to a client user",
+        )
+    if data.expires_at is not None and data.expires_at <= utcnow():
+        raise InvalidInput.single(
+            "expiresAt", FieldCode.OUT_OF_RANGE, "Expiry must be in the future"
+        )
+    async with in_transaction() as conn:
+        existing = (
+            await UserPermission.filter(user_id=user.id, permission=data.permission)
+            .using_db(conn)
+            .first()
+        )
+        before = None
+        if existing is not None:
+            before = {
+                "permission": existing.permission.value,
+                "expiresAt": _iso(existing.expires_at),
+            }
+            existing.expires_at = data.expires_at
+            existing.granted_by_id = actor.user_id
+            existing.granted_at = utcnow()
+            await existing.save(using_db=conn)
+            grant = existing
+        else:
+            grant = await UserPermission.create(
+                user_id=user.id,
+                permission=data.permission,
+                granted_by_id=actor.user_id,
+                expires_at=data.expires_at,
+                using_db=conn,
+            )
+        await audit.record(
+            actor,
+            AuditAction.MODIFY_PERMISSIONS,
+            ResourceType.USER,
+            user.id,
+            company_id=user.company_id,
+            before=before,
+            after={"granted": data.permission.value, "expiresAt": _iso(data.expires_at)},
+            using_db=conn,
+        )
+    return grant
+
+
+async def revoke_permission(actor: Actor, user_id: int, permission: Permission) -> None:
+    user = await _target(actor, user_id)
+    async with in_transaction() as conn:
+        deleted = (
+            await UserPermission.filter(user_id=user.id, permission=permission)
+            .using_db(conn)
+            .delete()
+        )
+        if not deleted:
+            raise NotFound(f"{permission} is not granted to this user")
+        await audit.record(
+            actor,
+            AuditAction.MODIFY_PERMISSIONS,
+            ResourceType.USER,
+            user.id,
+            company_id=user.company_id,
+            before={"granted": permission.value},
+            after={"revoked": permission.value},
+            using_db=conn,
+        )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

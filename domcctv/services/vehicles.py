@@ -1,0 +1,101 @@
+"""The plate registry: which company a plate belongs to (drives automatic assignment)."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domcctv.domain.access import Actor, Permission
+from domcctv.domain.errors import (
+    Conflict,
+    ErrorCode,
+    FieldCode,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
+from domcctv.models import AuditAction, ResourceType, Vehicle
+from domcctv.services import audit
+from domcctv.services.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from domcctv.services.scoping import companies_in, vehicles_in
+
+
+async def register_vehicle(
+    actor: Actor, company_id: int, plate_text: str, description: str = ""
+) -> Vehicle:
+    if not actor.can(Permission.MANAGE_COMPANIES):
+        raise PermissionDenied("Registering vehicles needs MANAGE_COMPANIES")
+    try:
+        plate = parse_plate(plate_text)
+    except InvalidPlateError as exc:
+        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, str(exc)) from exc
+    if plate.format is PlateFormat.UNREAD:
+        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, "A plate is required")
+    if len(description) > 200:
+        raise InvalidInput.single("description", FieldCode.TOO_LONG, "At most 200 characters")
+    if not await companies_in(actor.scope).filter(id=company_id).exists():
+        raise InvalidInput.single("companyId", FieldCode.UNKNOWN_REFERENCE, "Unknown company")
+    try:
+        async with in_transaction() as conn:
+            vehicle = await Vehicle.create(
+                company_id=company_id,
+                plate=plate.normalized,
+                plate_skeleton=plate.skeleton,
+                description=description.strip(),
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                AuditAction.REGISTER_VEHICLE,
+                ResourceType.VEHICLE,
+                vehicle.id,
+                company_id=company_id,
+                after={"plate": vehicle.plate},
+                using_db=conn,
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            "This plate is already registered to a company", code=ErrorCode.DUPLICATE
+        ) from exc
+    return vehicle
+
+
+async def remove_vehicle(actor: Actor, vehicle_id: int) -> None:
+    if not actor.can(Permission.MANAGE_COMPANIES):
+        raise PermissionDenied("Removing vehicles needs MANAGE_COMPANIES")
+    vehicle = await vehicles_in(actor.scope).get_or_none(id=vehicle_id)
+    if vehicle is None:
+        raise NotFound("Vehicle not found")
+    async with in_transaction() as conn:
+        await vehicle.delete(using_db=conn)
+        await audit.record(
+            actor,
+            AuditAction.REMOVE_VEHICLE,
+            ResourceType.VEHICLE,
+            vehicle_id,
+            company_id=vehicle.company_id,
+            before={"plate": vehicle.plate},
+            using_db=conn,
+        )
+
+
+async def list_vehicles(
+    actor: Actor, page: PageRequest, *, company_id: int | None = None
+) -> Page[Vehicle]:
+    qs = vehicles_in(actor.scope)
+    if company_id is not None:
+        qs = qs.filter(company_id=company_id)
+    if page.after:
+        plate, last_id = decode_cursor(page.after, 2)
+        qs = qs.filter(plate__gte=str(plate)).exclude(plate=str(plate), id__lte=int(last_id))
+    rows = await qs.order_by("plate", "id").limit(page.first + 1)
+    has_next = len(rows) > page.first
+    rows = rows[: page.first]
+    return Page(rows, [encode_cursor(r.plate, r.id) for r in rows], has_next)
+
+
+async def company_for_plate(normalized_plate: str) -> int | None:
+    """Registry lookup used by ingest; exact match on the canonical plate."""
+    vehicle = await Vehicle.get_or_none(plate=normalized_plate, is_active=True)
+    return vehicle.company_id if vehicle else None
