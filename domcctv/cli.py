@@ -1,0 +1,115 @@
+"""Command line: serve, migrate, seed, export the SDL, check migration drift.
+
+``domcctv serve`` is what the README's run command calls: it migrates, seeds demo data on an
+empty database, and serves the API, GraphiQL and the dashboard.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from domcctv.config import get_settings
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def _export_schema(check: bool) -> int:
+    from resolvers import build_schema
+
+    sdl = build_schema().as_str() + "\n"
+    if check:
+        current = SDL_PATH.read_text() if SDL_PATH.exists() else ""
+        if current != sdl:
+            print("schema/schema.graphql is stale: run `domcctv export-schema`", file=sys.stderr)
+            return 1
+        return 0
+    SDL_PATH.write_text(sdl)
+    print(f"wrote {SDL_PATH}")
+    return 0
+
+
+async def _pending_model_changes() -> list[str]:
+    from tortoise import Tortoise
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    from domcctv.db import tortoise_config
+
+    config = tortoise_config("sqlite://:memory:")
+    await Tortoise.init(config=config)
+    try:
+        apps = Tortoise.apps
+        assert apps is not None
+        detector = MigrationAutodetector(apps, config["apps"])
+        return [w.name for w in await detector.changes()]
+    finally:
+        await Tortoise.close_connections()
+
+
+def _serve() -> int:
+    import uvicorn
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run("domcctv.asgi:create_app", factory=True, host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower(), ws="websockets-sansio")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="domcctv", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="migrate, seed (if empty) and serve API + dashboard")
+    sub.add_parser("migrate", help="apply migrations to DATABASE_URL")
+    sub.add_parser("seed", help="insert demo data into an empty database")
+    export = sub.add_parser("export-schema", help="write schema/schema.graphql")
+    export.add_argument("--check", action="store_true", help="fail if the file is stale")
+    sub.add_parser("check-migrations", help="fail if models changed without a migration")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        return _serve()
+    if args.command == "export-schema":
+        return _export_schema(args.check)
+    if args.command == "check-migrations":
+        pending = asyncio.run(_pending_model_changes())
+        if pending:
+            print(f"Models changed without migration: {pending}; run "
+                  "`python -m tortoise makemigrations`", file=sys.stderr)
+            return 1
+        print("migrations match the models")
+        return 0
+    settings = get_settings()
+    if args.command == "migrate":
+        from domcctv.db import migrate_database
+
+        asyncio.run(migrate_database(settings.database_url))
+        return 0
+    if args.command == "seed":
+        return asyncio.run(_seed())
+    return 2
+
+
+async def _seed() -> int:
+    from tortoise import Tortoise
+
+    from domcctv.db import migrate_database, open_database
+    from domcctv.seed import seed_demo_data
+
+    settings = get_settings()
+    await migrate_database(settings.database_url)
+    await open_database(settings.database_url)
+    try:
+        seeded = await seed_demo_data(settings)
+    finally:
+        await Tortoise.close_connections()
+    print("seeded demo data" if seeded else "database not empty: nothing seeded")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Non-GraphQL HTTP endpoints: health, device push ingest, evidence media."""

@@ -1,0 +1,160 @@
+"""Login, tokens, password change/reset, and the viewer."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domcctv.services import auth as auth_service
+from domcctv.services import preferences as prefs_service
+from domcctv.services.auth import TokenPair
+from domcctv.services.preferences import PreferencesInput as PrefsData
+from resolvers.common import mutate
+from schema.context import Info
+from schema.inputs import PreferencesInput
+from schema.payloads import (
+    AuthSuccess,
+    LoginResult,
+    OkResult,
+    OkSuccess,
+    PreferencesResult,
+    PreferencesSuccess,
+    RefreshTokenResult,
+)
+from schema.permissions import describe, requires
+from schema.users import User, UserPreferences, Viewer
+
+
+def _auth_success(pair: TokenPair) -> AuthSuccess:
+    return AuthSuccess(
+        access_token=pair.access_token,
+        access_token_expires_at=pair.access_expires_at,
+        refresh_token=pair.refresh_token,
+        user=User.from_model(pair.user),
+    )
+
+
+@strawberry.type
+class AuthQuery:
+    @strawberry.field(
+        description="The signed-in user and effective permissions; null if not signed in."
+    )
+    async def me(self, info: Info) -> Viewer | None:
+        ctx = info.context
+        if not ctx.authenticated or ctx.actor.user_id is None:
+            return None
+        row = await ctx.loaders.user_by_id.load(ctx.actor.user_id)
+        if row is None:
+            return None
+        return Viewer(user=User.from_model(row), permissions=sorted(ctx.actor.permissions))
+
+    @strawberry.field(
+        description=describe("The signed-in user's UI preferences."), extensions=requires()
+    )
+    async def my_preferences(self, info: Info) -> UserPreferences:
+        return UserPreferences.from_model(await prefs_service.get_preferences(info.context.actor))
+
+
+@strawberry.type
+class AuthMutation:
+    @strawberry.mutation(
+        description="Log in with e-mail and password. Repeated failures lock "
+        "the account for LOGIN_LOCKOUT_SECONDS."
+    )
+    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+        ctx = info.context
+
+        async def run() -> AuthSuccess:
+            pair = await auth_service.login(
+                email,
+                password,
+                settings=ctx.settings,
+                tokens=ctx.services.tokens,
+                info=ctx.request_info,
+            )
+            return _auth_success(pair)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Exchange a refresh token for new tokens. The presented "
+        "token is spent; replaying it revokes the session."
+    )
+    async def refresh_token(self, info: Info, refresh_token: str) -> RefreshTokenResult:
+        ctx = info.context
+
+        async def run() -> AuthSuccess:
+            pair = await auth_service.refresh(
+                refresh_token,
+                settings=ctx.settings,
+                tokens=ctx.services.tokens,
+                info=ctx.request_info,
+            )
+            return _auth_success(pair)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe("Revoke the current session (refresh and access tokens)."),
+        extensions=requires(),
+    )
+    async def logout(self, info: Info) -> OkResult:
+        await auth_service.logout(info.context.actor)
+        return OkSuccess(ok=True)
+
+    @strawberry.mutation(
+        description=describe("Change your password; other sessions are revoked."),
+        extensions=requires(),
+    )
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> OkResult:
+        ctx = info.context
+
+        async def run() -> OkSuccess:
+            await auth_service.change_password(
+                ctx.actor, current_password, new_password, settings=ctx.settings
+            )
+            return OkSuccess(ok=True)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="E-mail a password-reset link. Always succeeds, so it "
+        "does not reveal which e-mails have accounts."
+    )
+    async def request_password_reset(self, info: Info, email: str) -> OkResult:
+        ctx = info.context
+        await auth_service.request_password_reset(
+            email, settings=ctx.settings, mailer=ctx.services.mailer, info=ctx.request_info
+        )
+        return OkSuccess(ok=True)
+
+    @strawberry.mutation(description="Set a new password with an e-mailed reset token.")
+    async def reset_password(self, info: Info, token: str, new_password: str) -> OkResult:
+        ctx = info.context
+
+        async def run() -> OkSuccess:
+            await auth_service.reset_password(
+                token, new_password, settings=ctx.settings, info=ctx.request_info
+            )
+            return OkSuccess(ok=True)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(description=describe("Update your UI preferences."), extensions=requires())
+    async def update_my_preferences(self, info: Info, input: PreferencesInput) -> PreferencesResult:
+        async def run() -> PreferencesSuccess:
+            prefs = await prefs_service.update_preferences(
+                info.context.actor,
+                PrefsData(
+                    language=input.language,
+                    timezone=input.timezone,
+                    theme=input.theme,
+                    default_page_size=input.default_page_size,
+                    video_quality=input.video_quality,
+                    auto_play=input.auto_play,
+                ),
+            )
+            return PreferencesSuccess(preferences=UserPreferences.from_model(prefs))
+
+        return await mutate(run)  # type: ignore[return-value]

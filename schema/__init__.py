@@ -1,0 +1,1 @@
+"""GraphQL types (Strawberry). Nested fields resolve only through ``info.context.loaders``."""

@@ -1,0 +1,107 @@
+"""Shared fixtures: settings, a migrated database per session, a clean one per test, the API.
+
+The suite runs against SQLite by default; ``TEST_DB_URL=mysql://...`` (and ``TEST_REDIS_URL``)
+switch the very same tests to MariaDB + Redis. The schema always comes from the real
+migrations, never from ``generate_schemas``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise, connections
+
+from domcctv.asgi import create_app
+from domcctv.config import Settings, environment_flag
+from domcctv.db import migrate_database, open_database
+
+TABLES_IN_DELETE_ORDER = [
+    "audit_logs", "plate_corrections", "basic_event_metadata", "events", "vehicles",
+    "password_reset_tokens", "auth_sessions", "user_preferences", "user_permissions", "users",
+    "companies",
+]
+
+BASE_DB_URL = environment_flag("TEST_DB_URL") or ""
+REDIS_URL = environment_flag("TEST_REDIS_URL") or None
+IS_MYSQL = BASE_DB_URL.startswith("mysql://")
+
+
+def _mysql_admin(url: str, statement: str) -> None:
+    import asyncmy  # type: ignore[import-untyped]
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+
+    async def run() -> None:
+        conn = await asyncmy.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
+                                     user=parts.username or "root", password=parts.password or "")
+        async with conn.cursor() as cur:
+            await cur.execute(statement)
+        conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for this test session (file SQLite or a MariaDB schema)."""
+    if IS_MYSQL:
+        name = f"domcctv_test_{uuid.uuid4().hex[:8]}"
+        server = BASE_DB_URL.rsplit("/", 1)[0]
+        _mysql_admin(BASE_DB_URL, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        url = f"{server}/{name}"
+        asyncio.run(migrate_database(url))
+        yield url
+        _mysql_admin(BASE_DB_URL, f"DROP DATABASE IF EXISTS `{name}`")
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        url = f"sqlite://{path}"
+        asyncio.run(migrate_database(url))
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, app_env="test", database_url=database_url, redis_url=REDIS_URL,
+        jwt_secret=secrets.token_urlsafe(40), bcrypt_rounds=4, seed_demo_data=False,
+        mail_outbox_dir=tmp_path / "outbox", media_dir=tmp_path / "media",
+        login_max_failures=3, login_lockout_seconds=60, max_page_size=50,
+    )
+
+
+async def _clean(url: str) -> None:
+    conn = connections.get("default")
+    for table in TABLES_IN_DELETE_ORDER:
+        await conn.execute_script(f"DELETE FROM {table}")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[str]:
+    """ORM initialised on the session database, emptied before each test."""
+    await open_database(database_url, global_fallback=True)
+    await _clean(database_url)
+    try:
+        yield database_url
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.fixture
+def app(settings: Settings, db: str) -> Any:
+    return create_app(settings, manage_database=False)
+
+
+@pytest.fixture
+async def api(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
+                                 headers={"user-agent": "pytest-client"}) as client:
+        yield client
