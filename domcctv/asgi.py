@@ -62,8 +62,9 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         if token is None:
             return
         try:
-            actor = await auth_service.authenticate(token, tokens=self.services.tokens,
-                                                    info=ctx.request_info)
+            actor = await auth_service.authenticate(
+                token, tokens=self.services.tokens, info=ctx.request_info
+            )
         except AuthenticationFailed as exc:
             ctx.auth_error = exc.code.value
             return
@@ -72,8 +73,14 @@ class DomcctvGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         info = _request_info(request)
         actor = anonymous_actor(info.ip_address, info.user_agent)
-        ctx = Context(request=request, response=response, services=self.services,
-                      request_info=info, actor=actor, loaders=Loaders.for_actor(actor))
+        ctx = Context(
+            request=request,
+            response=response,
+            services=self.services,
+            request_info=info,
+            actor=actor,
+            loaders=Loaders.for_actor(actor),
+        )
         if isinstance(request, Request):
             await self._authenticate(ctx, _bearer(request.headers.get("authorization")))
         return ctx
@@ -94,8 +101,9 @@ class DomcctvGraphQL(GraphQL[Context, None]):
 def build_services(settings: Settings) -> AppServices:
     return AppServices(
         settings=settings,
-        tokens=AccessTokens(settings.jwt_secret.get_secret_value(),
-                            settings.access_token_ttl_seconds),
+        tokens=AccessTokens(
+            settings.jwt_secret.get_secret_value(), settings.access_token_ttl_seconds
+        ),
         mailer=build_mailer(settings),
     )
 
@@ -104,11 +112,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """Build the ASGI app. ``manage_database=False`` lets tests own the ORM lifecycle."""
     settings = settings or get_settings()
     services = build_services(settings)
-    schema = build_schema(max_depth=settings.graphql_max_depth,
-                          max_tokens=settings.graphql_max_tokens,
-                          max_aliases=settings.graphql_max_aliases)
+    schema = build_schema(
+        max_depth=settings.graphql_max_depth,
+        max_tokens=settings.graphql_max_tokens,
+        max_aliases=settings.graphql_max_aliases,
+    )
     graphql = DomcctvGraphQL(
-        services, schema=schema, graphql_ide="graphiql" if settings.graphiql else None,
+        services,
+        schema=schema,
+        graphql_ide="graphiql" if settings.graphiql else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     probes: dict[str, Probe] = {"database": database_probe}
@@ -139,5 +151,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
 
 async def _no_dashboard(_: Request) -> Response:
-    return Response("The dashboard is not built (run: npm --prefix web ci && npm --prefix web "
-                    "run build). GraphiQL is at /graphql.\n", media_type="text/plain")
+    return Response(
+        "The dashboard is not built (run: npm --prefix web ci && npm --prefix web "
+        "run build). GraphiQL is at /graphql.\n",
+        media_type="text/plain",
+    )

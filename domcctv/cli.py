@@ -53,10 +53,17 @@ def _serve() -> int:
     import uvicorn
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run("domcctv.asgi:create_app", factory=True, host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), ws="websockets-sansio")
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        "domcctv.asgi:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        ws="websockets-sansio",
+    )
     return 0
 
 
@@ -78,8 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-migrations":
         pending = asyncio.run(_pending_model_changes())
         if pending:
-            print(f"Models changed without migration: {pending}; run "
-                  "`python -m tortoise makemigrations`", file=sys.stderr)
+            print(
+                f"Models changed without migration: {pending}; run "
+                "`python -m tortoise makemigrations`",
+                file=sys.stderr,
+            )
             return 1
         print("migrations match the models")
         return 0

@@ -7,6 +7,7 @@ ValidationCache keys on the rule classes, and per-request rule classes would nev
 from __future__ import annotations
 
 import strawberry
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -57,7 +58,8 @@ def build_schema(
     subscription: type | None = None,
 ) -> strawberry.Schema:
     """The schema with its protective limits; call once per process."""
-    rules = [depth_validator(max_depth, None, None), alias_validator(max_aliases)]
+    rules: list[type[ASTValidationRule]] = [depth_validator(max_depth, None, None),
+                                            alias_validator(max_aliases)]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import strawberry
 
@@ -12,8 +11,6 @@ from domcctv.services.pagination import PageRequest, clamp_page
 from schema.context import Info
 from schema.errors import AnyError, to_graphql_error
 from schema.relay import int_pk
-
-T = TypeVar("T")
 
 FIRST_DESCRIPTION = "Page size (1..MAX_PAGE_SIZE, default 25)."
 AFTER_DESCRIPTION = "Cursor from pageInfo.endCursor."
@@ -37,7 +34,7 @@ def optional_pk(global_id: strawberry.ID | str | None, type_name: str, field: st
     return None if global_id is None else required_pk(global_id, type_name, field)
 
 
-async def mutate(action: Callable[[], Awaitable[T]]) -> T | AnyError:
+async def mutate[T](action: Callable[[], Awaitable[T]]) -> T | AnyError:
     """Run a use case; expected failures become members of the result union."""
     try:
         return await action()

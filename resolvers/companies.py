@@ -22,8 +22,14 @@ from resolvers.common import (
 from schema.companies import Company, Vehicle
 from schema.context import Info
 from schema.inputs import CompanyInput
-from schema.payloads import CompanyResult, CompanySuccess, OkResult, OkSuccess, VehicleResult
-from schema.payloads import VehicleSuccess
+from schema.payloads import (
+    CompanyResult,
+    CompanySuccess,
+    OkResult,
+    OkSuccess,
+    VehicleResult,
+    VehicleSuccess,
+)
 from schema.permissions import describe, requires
 from schema.relay import Connection, int_pk
 

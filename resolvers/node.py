@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from domcctv.domain.access import Permission
-
 from domcctv.services import events as event_service
 from schema.companies import Company
 from schema.context import Info

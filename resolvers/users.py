@@ -23,8 +23,7 @@ from schema.context import Info
 from schema.enums import Permission as PermissionEnum
 from schema.enums import Role
 from schema.inputs import CreateUserInput, GrantPermissionInput, UpdateUserInput
-from schema.payloads import GrantResult, GrantSuccess, OkResult, OkSuccess, UserResult
-from schema.payloads import UserSuccess
+from schema.payloads import GrantResult, GrantSuccess, OkResult, OkSuccess, UserResult, UserSuccess
 from schema.permissions import describe, requires
 from schema.relay import Connection, int_pk
 from schema.users import PermissionGrant, User

@@ -9,8 +9,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from domcctv.domain.access import Actor, Role
-from domcctv.models import BasicEventMetadata, Company, Event, PlateCorrection, User
-from domcctv.models import UserPermission
+from domcctv.models import BasicEventMetadata, Company, Event, PlateCorrection, User, UserPermission
 from domcctv.services import companies, events, permissions, users
 
 if TYPE_CHECKING:

@@ -1,22 +1,30 @@
-"""Domain enums exposed to GraphQL (one definition, reused by every type module)."""
+"""Domain enums exposed to GraphQL (registered once, reused by every type module).
+
+``strawberry.enum`` decorates the domain classes in place, so the names below are the very
+same Enum classes the services use (and mypy sees real types).
+"""
 
 from __future__ import annotations
 
 import strawberry
 
-from domcctv.domain import access, lifecycle, plates
-from domcctv.models import audit, user
-from domcctv.services import events
+from domcctv.domain.access import Permission, Role
+from domcctv.domain.lifecycle import EventStatus
+from domcctv.domain.plates import PlateFormat
+from domcctv.models.audit import AuditAction, ResourceType
+from domcctv.models.user import Language, Theme, VideoQuality
+from domcctv.services.events import PlateMatch
 
-Role = strawberry.enum(access.Role, description="A user's role.")
-Permission = strawberry.enum(access.Permission, description="A capability (the seed's 18).")
-EventStatus = strawberry.enum(
-    lifecycle.EventStatus, description="DETECTED -> DOCUMENTED -> VALIDATED -> ARCHIVED."
-)
-PlateFormat = strawberry.enum(plates.PlateFormat, description="Detected plate series.")
-PlateMatch = strawberry.enum(events.PlateMatch, description="How to compare plate text.")
-AuditAction = strawberry.enum(audit.AuditAction, description="What an audit entry records.")
-ResourceType = strawberry.enum(audit.ResourceType, description="What an audit entry is about.")
-Language = strawberry.enum(user.Language, description="UI language.")
-Theme = strawberry.enum(user.Theme, description="UI theme.")
-VideoQuality = strawberry.enum(user.VideoQuality, description="Preferred video quality.")
+strawberry.enum(Role, description="A user's role.")
+strawberry.enum(Permission, description="A capability (the seed's 18).")
+strawberry.enum(EventStatus, description="DETECTED -> DOCUMENTED -> VALIDATED -> ARCHIVED.")
+strawberry.enum(PlateFormat, description="Detected plate series.")
+strawberry.enum(PlateMatch, description="How to compare plate text.")
+strawberry.enum(AuditAction, description="What an audit entry records.")
+strawberry.enum(ResourceType, description="What an audit entry is about.")
+strawberry.enum(Language, description="UI language.")
+strawberry.enum(Theme, description="UI theme.")
+strawberry.enum(VideoQuality, description="Preferred video quality.")
+
+__all__ = ["AuditAction", "EventStatus", "Language", "Permission", "PlateFormat",
+           "PlateMatch", "ResourceType", "Role", "Theme", "VideoQuality"]

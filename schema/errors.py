@@ -5,9 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from domcctv.domain import errors as domain
+from domcctv.domain.errors import ErrorCode, FieldCode
 
-ErrorCode = strawberry.enum(domain.ErrorCode, description="Stable machine-readable error code.")
-FieldCode = strawberry.enum(domain.FieldCode, description="Why one input field was rejected.")
+strawberry.enum(ErrorCode, description="Stable machine-readable error code.")
+strawberry.enum(FieldCode, description="Why one input field was rejected.")
 
 
 @strawberry.interface(description="Every expected failure implements Error.")

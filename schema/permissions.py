@@ -19,22 +19,22 @@ class IsAuthenticated(BasePermission):
     """A valid access token was presented."""
 
     message = "Authentication required"
-    error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - Strawberry's API
+    error_extensions = {"code": "UNAUTHENTICATED"}
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # type: ignore[override]
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.authenticated
 
 
 class HasPermission(BasePermission):
     """The actor holds ``permission`` (role default or an unexpired grant)."""
 
-    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 - Strawberry's API
+    error_extensions = {"code": "FORBIDDEN"}
 
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
         self.message = f"Requires permission {permission}"
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:  # type: ignore[override]
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         # IsAuthenticated runs first (PermissionExtension stops at the first failure).
         return info.context.actor.can(self.permission)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -56,18 +56,18 @@ class PageInfo:
 
 
 @strawberry.type(description="An edge: one node and its cursor.")
-class Edge(Generic[T]):
+class Edge(Generic[T]):  # noqa: UP046 - Strawberry resolves TypeVar generics
     cursor: str = strawberry.field(description="Opaque cursor of this node.")
     node: T = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of results with Relay cursors.")
-class Connection(Generic[T]):
+class Connection(Generic[T]):  # noqa: UP046 - Strawberry resolves TypeVar generics
     edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
     page_info: PageInfo = strawberry.field(description="How to fetch the next page.")
 
     @classmethod
-    def from_page(cls, page: Page[object], nodes: list[T]) -> Connection[T]:
+    def from_page(cls, page: Page[Any], nodes: list[T]) -> Connection[T]:
         edges = [Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
         return cls(
             edges=edges,

@@ -23,8 +23,16 @@ from domcctv.config import Settings, environment_flag
 from domcctv.db import migrate_database, open_database
 
 TABLES_IN_DELETE_ORDER = [
-    "audit_logs", "plate_corrections", "basic_event_metadata", "events", "vehicles",
-    "password_reset_tokens", "auth_sessions", "user_preferences", "user_permissions", "users",
+    "audit_logs",
+    "plate_corrections",
+    "basic_event_metadata",
+    "events",
+    "vehicles",
+    "password_reset_tokens",
+    "auth_sessions",
+    "user_preferences",
+    "user_permissions",
+    "users",
     "companies",
 ]
 
@@ -34,14 +42,19 @@ IS_MYSQL = BASE_DB_URL.startswith("mysql://")
 
 
 def _mysql_admin(url: str, statement: str) -> None:
-    import asyncmy  # type: ignore[import-untyped]
     from urllib.parse import urlsplit
+
+    import asyncmy  # type: ignore[import-untyped]
 
     parts = urlsplit(url)
 
     async def run() -> None:
-        conn = await asyncmy.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                                     user=parts.username or "root", password=parts.password or "")
+        conn = await asyncmy.connect(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 3306,
+            user=parts.username or "root",
+            password=parts.password or "",
+        )
         async with conn.cursor() as cur:
             await cur.execute(statement)
         conn.close()
@@ -70,10 +83,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        _env_file=None, app_env="test", database_url=database_url, redis_url=REDIS_URL,
-        jwt_secret=secrets.token_urlsafe(40), bcrypt_rounds=4, seed_demo_data=False,
-        mail_outbox_dir=tmp_path / "outbox", media_dir=tmp_path / "media",
-        login_max_failures=3, login_lockout_seconds=60, max_page_size=50,
+        _env_file=None,
+        app_env="test",
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        jwt_secret=secrets.token_urlsafe(40),
+        bcrypt_rounds=4,
+        seed_demo_data=False,
+        mail_outbox_dir=tmp_path / "outbox",
+        media_dir=tmp_path / "media",
+        login_max_failures=3,
+        login_lockout_seconds=60,
+        max_page_size=50,
     )
 
 
@@ -102,6 +123,7 @@ def app(settings: Settings, db: str) -> Any:
 @pytest.fixture
 async def api(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5555))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver",
-                                 headers={"user-agent": "pytest-client"}) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers={"user-agent": "pytest-client"}
+    ) as client:
         yield client

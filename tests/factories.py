@@ -27,18 +27,25 @@ def valid_rut(body: int | None = None) -> str:
 
 async def make_company(**overrides: Any) -> Company:
     n = next(_seq)
-    data: dict[str, Any] = {"rut": valid_rut(), "name": f"Empresa {n:04d}",
-                            "primary_contact": {"name": "Contacto"}}
+    data: dict[str, Any] = {
+        "rut": valid_rut(),
+        "name": f"Empresa {n:04d}",
+        "primary_contact": {"name": "Contacto"},
+    }
     data.update(overrides)
     return await Company.create(**data)
 
 
-async def make_user(role: Role = Role.OPERATOR, company: Company | None = None,
-                    **overrides: Any) -> User:
+async def make_user(
+    role: Role = Role.OPERATOR, company: Company | None = None, **overrides: Any
+) -> User:
     n = next(_seq)
     data: dict[str, Any] = {
-        "email": f"user{n}@example.cl", "password_hash": _HASH, "first_name": f"Nombre{n}",
-        "last_name": f"Apellido{n}", "role": role,
+        "email": f"user{n}@example.cl",
+        "password_hash": _HASH,
+        "first_name": f"Nombre{n}",
+        "last_name": f"Apellido{n}",
+        "role": role,
         "company_id": company.id if company is not None else None,
     }
     data.update(overrides)
@@ -47,20 +54,36 @@ async def make_user(role: Role = Role.OPERATOR, company: Company | None = None,
 
 async def make_vehicle(company: Company, plate: str) -> Vehicle:
     parsed = parse_plate(plate)
-    return await Vehicle.create(company_id=company.id, plate=parsed.normalized,
-                                plate_skeleton=parsed.skeleton)
+    return await Vehicle.create(
+        company_id=company.id, plate=parsed.normalized, plate_skeleton=parsed.skeleton
+    )
 
 
-async def make_event(company: Company | None = None, plate: str = "HJKL42",
-                     when: datetime | None = None, **overrides: Any) -> Event:
+async def make_event(
+    company: Company | None = None,
+    plate: str = "HJKL42",
+    when: datetime | None = None,
+    **overrides: Any,
+) -> Event:
     parsed = parse_plate(plate)
     moment = when or utcnow() - timedelta(minutes=next(_seq))
     data: dict[str, Any] = {
-        "company_id": company.id if company else None, "plate": parsed.normalized,
-        "plate_raw": plate, "plate_skeleton": parsed.skeleton, "plate_format": parsed.format,
-        "event_time": moment, "confidence": 95.0, "camera_code": "CAM-1",
-        "primary_camera": {"code": "CAM-1", "name": "PORTON", "plateReading": plate,
-                           "confidence": 95.0, "source": "push", "pictures": []},
+        "company_id": company.id if company else None,
+        "plate": parsed.normalized,
+        "plate_raw": plate,
+        "plate_skeleton": parsed.skeleton,
+        "plate_format": parsed.format,
+        "event_time": moment,
+        "confidence": 95.0,
+        "camera_code": "CAM-1",
+        "primary_camera": {
+            "code": "CAM-1",
+            "name": "PORTON",
+            "plateReading": plate,
+            "confidence": 95.0,
+            "source": "push",
+            "pictures": [],
+        },
         "status": EventStatus.DETECTED,
     }
     data.update(overrides)
@@ -68,8 +91,12 @@ async def make_event(company: Company | None = None, plate: str = "HJKL42",
 
 
 async def make_metadata(event: Event, author: User, **overrides: Any) -> BasicEventMetadata:
-    data: dict[str, Any] = {"event_id": event.id, "company_id": event.company_id,
-                            "guide_number": "GD-1", "created_by_id": author.id}
+    data: dict[str, Any] = {
+        "event_id": event.id,
+        "company_id": event.company_id,
+        "guide_number": "GD-1",
+        "created_by_id": author.id,
+    }
     data.update(overrides)
     meta = await BasicEventMetadata.create(**data)
     event.has_basic_metadata = True

@@ -12,11 +12,16 @@ from domcctv.services.auth import RequestInfo, _open_session
 from domcctv.services.security import AccessTokens
 
 
-async def gql(api: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None,
-              token: str | None = None) -> dict[str, Any]:
+async def gql(
+    api: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await api.post("/graphql", json={"query": query, "variables": variables or {}},
-                              headers=headers)
+    response = await api.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -24,7 +29,6 @@ async def gql(api: httpx.AsyncClient, query: str, variables: dict[str, Any] | No
 
 async def token_for(user: User, settings: Settings) -> str:
     """A valid access token for ``user`` without going through bcrypt."""
-    tokens = AccessTokens(settings.jwt_secret.get_secret_value(),
-                          settings.access_token_ttl_seconds)
+    tokens = AccessTokens(settings.jwt_secret.get_secret_value(), settings.access_token_ttl_seconds)
     pair = await _open_session(user, settings, tokens, RequestInfo("127.0.0.1", "tests"))
     return pair.access_token

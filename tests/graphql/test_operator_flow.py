@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from domcctv.domain.access import Role
 from domcctv.models import AuditAction, AuditLog
+
 from factories import PASSWORD, make_company, make_event, make_user, make_vehicle
 from graphql_client import gql
 
@@ -54,9 +55,19 @@ async def test_operator_logs_in_searches_documents_and_is_audited(api, settings)
     assert [e["node"]["plate"] for e in edges] == ["HJKL42"]
     assert edges[0]["node"]["company"]["name"] == "Constructora Andes"
 
-    documented = await gql(api, DOCUMENT, {"id": edges[0]["node"]["id"], "input": {
-        "guideNumber": "GD-778", "guideDate": "2025-01-15", "cargoDescription": "Áridos"}},
-        token)
+    documented = await gql(
+        api,
+        DOCUMENT,
+        {
+            "id": edges[0]["node"]["id"],
+            "input": {
+                "guideNumber": "GD-778",
+                "guideDate": "2025-01-15",
+                "cargoDescription": "Áridos",
+            },
+        },
+        token,
+    )
     result = documented["data"]["documentEvent"]
     assert result["__typename"] == "EventSuccess", result
     assert result["event"]["status"] == "DOCUMENTED"
