@@ -23,6 +23,9 @@ from domcctv.config import Settings, environment_flag
 from domcctv.db import migrate_database, open_database
 
 TABLES_IN_DELETE_ORDER = [
+    "watchlist_entries",
+    "ingest_inbox",
+    "plate_reads",
     "audit_logs",
     "plate_corrections",
     "basic_event_metadata",
@@ -33,6 +36,8 @@ TABLES_IN_DELETE_ORDER = [
     "user_preferences",
     "user_permissions",
     "users",
+    "cameras",
+    "sites",
     "companies",
 ]
 
