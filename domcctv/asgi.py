@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,15 +23,22 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
+from domcctv.bus import InProcessBus, RedisBus, create_redis
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
+from domcctv.devsite import simulated_site
 from domcctv.domain.errors import AuthenticationFailed
 from domcctv.http.health import Probe, database_probe, health_endpoint
+from domcctv.http.ingest import PushReceiver
+from domcctv.http.media import media_endpoint
+from domcctv.media import MediaSigner, MediaStore
+from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
 from domcctv.seed import seed_demo_data
 from domcctv.services import auth as auth_service
 from domcctv.services.auth import RequestInfo
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
+from domcctv.workers.ingest import run_ingest_consumer
 from resolvers import build_schema
 from schema.context import AppServices, Context, Loaders, anonymous_actor
 
@@ -98,20 +106,24 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         return None
 
 
-def build_services(settings: Settings) -> AppServices:
+def build_services(settings: Settings, redis: Any = None) -> AppServices:
+    secret = settings.jwt_secret.get_secret_value()
     return AppServices(
         settings=settings,
-        tokens=AccessTokens(
-            settings.jwt_secret.get_secret_value(), settings.access_token_ttl_seconds
-        ),
+        tokens=AccessTokens(secret, settings.access_token_ttl_seconds),
         mailer=build_mailer(settings),
+        bus=RedisBus(redis) if redis is not None else InProcessBus(),
+        media_signer=MediaSigner(secret),
     )
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the ASGI app. ``manage_database=False`` lets tests own the ORM lifecycle."""
     settings = settings or get_settings()
-    services = build_services(settings)
+    redis = create_redis(settings.redis_url) if settings.redis_url else None
+    services = build_services(settings, redis)
+    store = MediaStore(settings.media_dir)
+    queue: IngestQueue = RedisStreamQueue(redis) if redis is not None else DatabaseQueue()
     schema = build_schema(
         max_depth=settings.graphql_max_depth,
         max_tokens=settings.graphql_max_tokens,
@@ -124,6 +136,12 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     probes: dict[str, Probe] = {"database": database_probe}
+    if redis is not None:
+
+        async def redis_probe() -> None:
+            await redis.ping()
+
+        probes["redis"] = redis_probe
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -132,9 +150,26 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await open_database(settings.database_url, pool_max=settings.db_pool_max)
             if settings.seed_demo_data:
                 await seed_demo_data(settings)
+        await services.bus.start()
         try:
-            yield
+            async with anyio.create_task_group() as workers:
+                workers.start_soon(
+                    lambda: run_ingest_consumer(
+                        queue,
+                        services.bus,
+                        threshold=settings.anpr_confidence_threshold,
+                        merge_window_seconds=settings.event_merge_window_seconds,
+                    )
+                )
+                async with AsyncExitStack() as extras:
+                    if settings.simulator_enabled:
+                        await extras.enter_async_context(simulated_site(settings))
+                    yield
+                workers.cancel_scope.cancel()
         finally:
+            await services.bus.close()
+            if redis is not None:
+                await redis.aclose()
             if manage_database:
                 await Tortoise.close_connections()
 
@@ -142,6 +177,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/health", health_endpoint(probes), methods=["GET"]),
+        Route("/ingest/isapi/{token}", PushReceiver(store, queue).handle, methods=["POST"]),
+        Route("/media/{path:path}", media_endpoint(store, services.media_signer), methods=["GET"]),
     ]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web"))

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     graphiql: bool = True
 
     anpr_confidence_threshold: float = Field(default=85.0, ge=0, le=100)
+    event_merge_window_seconds: int = Field(default=60, ge=1, le=3600)
+
+    simulator_enabled: bool = False
+    simulator_cameras: int = Field(default=3, ge=1, le=64)
+    simulator_rate: float = Field(default=0.5, ge=0, le=500)
 
     @field_validator("database_url")
     @classmethod

@@ -22,6 +22,7 @@ from resolvers.auth import AuthMutation, AuthQuery
 from resolvers.companies import CompanyMutation, CompanyQuery
 from resolvers.errors import ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
+from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.users import UserMutation, UserQuery
 from schema.audit import AuditEntry
@@ -50,20 +51,26 @@ class Mutation(AuthMutation, CompanyMutation, UserMutation, EventMutation):
     pass
 
 
+@strawberry.type(description="Live pushes over graphql-transport-ws.")
+class Subscription(LiveSubscription):
+    pass
+
+
 def build_schema(
     *,
     max_depth: int = 12,
     max_tokens: int = 4000,
     max_aliases: int = 20,
-    subscription: type | None = None,
 ) -> strawberry.Schema:
     """The schema with its protective limits; call once per process."""
-    rules: list[type[ASTValidationRule]] = [depth_validator(max_depth, None, None),
-                                            alias_validator(max_aliases)]
+    rules: list[type[ASTValidationRule]] = [
+        depth_validator(max_depth, None, None),
+        alias_validator(max_aliases),
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        subscription=subscription,
+        subscription=Subscription,
         types=[
             Event,
             Company,

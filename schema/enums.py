@@ -26,5 +26,15 @@ strawberry.enum(Language, description="UI language.")
 strawberry.enum(Theme, description="UI theme.")
 strawberry.enum(VideoQuality, description="Preferred video quality.")
 
-__all__ = ["AuditAction", "EventStatus", "Language", "Permission", "PlateFormat",
-           "PlateMatch", "ResourceType", "Role", "Theme", "VideoQuality"]
+__all__ = [
+    "AuditAction",
+    "EventStatus",
+    "Language",
+    "Permission",
+    "PlateFormat",
+    "PlateMatch",
+    "ResourceType",
+    "Role",
+    "Theme",
+    "VideoQuality",
+]

@@ -62,5 +62,7 @@ class Camera(Model):
 
     class Meta:
         table = "cameras"
-        indexes = (Index(fields=("mac_address", "channel"), name="idx_camera_mac_channel"),
-                   Index(fields=("site_id",), name="idx_camera_site"))
+        indexes = (
+            Index(fields=("mac_address", "channel"), name="idx_camera_mac_channel"),
+            Index(fields=("site_id",), name="idx_camera_site"),
+        )

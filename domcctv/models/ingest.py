@@ -33,9 +33,11 @@ class PlateReadRecord(Model):
 
     class Meta:
         table = "plate_reads"
-        indexes = (Index(fields=("pass_key",), name="idx_read_pass"),
-                   Index(fields=("event_id",), name="idx_read_event"),
-                   Index(fields=("camera_code", "occurred_at"), name="idx_read_camera_time"))
+        indexes = (
+            Index(fields=("pass_key",), name="idx_read_pass"),
+            Index(fields=("event_id",), name="idx_read_event"),
+            Index(fields=("camera_code", "occurred_at"), name="idx_read_camera_time"),
+        )
 
 
 class IngestInbox(Model):

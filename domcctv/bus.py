@@ -1,0 +1,174 @@
+"""Domain-event fan-out: Redis pub/sub across processes, or in-process when no Redis.
+
+One Redis (pattern) subscription per process feeds local subscriber queues. Each subscriber
+queue is bounded; a subscriber that falls behind is dropped (its stream ends with
+``SlowConsumer``) instead of slowing everyone else. Channels are per tenant
+(``domcctv:{company}:events``); payloads are versioned JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+QUEUE_SIZE = 256
+UNASSIGNED = "unassigned"
+
+
+def events_channel(company_id: int | None) -> str:
+    return f"domcctv:{company_id if company_id is not None else UNASSIGNED}:events"
+
+
+def alerts_channel(company_id: int | None) -> str:
+    return f"domcctv:{company_id if company_id is not None else UNASSIGNED}:alerts"
+
+
+class SlowConsumerError(Exception):
+    """The subscriber's queue overflowed; it was disconnected to protect the others."""
+
+
+@dataclass(eq=False)
+class Subscription:
+    """A local subscriber: a predicate over (channel, message) and a bounded queue."""
+
+    accepts: Callable[[str, dict[str, Any]], bool]
+    queue: asyncio.Queue[dict[str, Any] | None] = field(
+        default_factory=lambda: asyncio.Queue(QUEUE_SIZE)
+    )
+    dropped: bool = False
+
+    def offer(self, channel: str, message: dict[str, Any]) -> None:
+        if self.dropped or not self.accepts(channel, message):
+            return
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.dropped = True
+            logger.warning("dropping a slow subscriber (queue of %s full)", QUEUE_SIZE)
+
+    async def messages(self) -> AsyncIterator[dict[str, Any]]:
+        while True:
+            if self.dropped and self.queue.empty():
+                raise SlowConsumerError("subscriber too slow")
+            item = await self.queue.get()
+            if item is None:
+                return
+            yield item
+
+
+class Bus(Protocol):
+    """What services and subscriptions need from the bus."""
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+
+    def subscribe(
+        self, accepts: Callable[[str, dict[str, Any]], bool]
+    ) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
+
+
+class _LocalFanout:
+    def __init__(self) -> None:
+        self._subs: set[Subscription] = set()
+
+    def dispatch(self, channel: str, message: dict[str, Any]) -> None:
+        for sub in list(self._subs):
+            sub.offer(channel, message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, accepts: Callable[[str, dict[str, Any]], bool]
+    ) -> AsyncIterator[Subscription]:
+        sub = Subscription(accepts)
+        self._subs.add(sub)
+        try:
+            yield sub
+        finally:
+            self._subs.discard(sub)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subs)
+
+
+class InProcessBus(_LocalFanout):
+    """Single-process fallback: publish dispatches directly to local subscribers."""
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        self.dispatch(channel, message)
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisBus(_LocalFanout):
+    """Redis pub/sub: one PSUBSCRIBE per process, local fan-out to subscribers."""
+
+    PATTERN = "domcctv:*"
+
+    def __init__(self, redis: Any) -> None:
+        super().__init__()
+        self._redis = redis
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self, channel: str, message: dict[str, Any]) -> None:
+        await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="redis-bus")
+        await asyncio.wait_for(self._ready.wait(), timeout=5)
+
+    async def _run(self) -> None:
+        while True:
+            pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self.PATTERN)
+                self._ready.set()
+                async for raw in pubsub.listen():
+                    self._handle(raw)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Redis bus subscription failed; resubscribing")
+                await asyncio.sleep(1)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _handle(self, raw: dict[str, Any]) -> None:
+        if raw.get("type") not in ("pmessage", "message"):
+            return
+        channel = raw["channel"]
+        channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        try:
+            message = json.loads(raw["data"])
+        except (ValueError, TypeError):
+            logger.warning("ignoring malformed bus message on %s", channel)
+            return
+        if isinstance(message, dict):
+            self.dispatch(channel, message)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def create_redis(url: str) -> Any:
+    """The process's Redis pool (redis.asyncio); the only place a client is created."""
+    import redis.asyncio as redis_asyncio
+
+    return redis_asyncio.from_url(
+        url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
+    )

@@ -1,0 +1,119 @@
+"""ISAPI "HTTP listening" receiver: cameras POST multipart ANPR events here.
+
+It only authenticates the device (per-camera token in the path; the camera, not the payload,
+decides which camera a read belongs to), parses, stores the pictures, puts the read on the
+durable queue and answers 200. Cameras do not retry, so everything before the 200 must be
+durable and everything after it may fail and be retried from the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture, device_natural_key
+from domcctv.media import MediaStore
+from domcctv.models import Camera
+from domcctv.queue import IngestQueue
+from integrations.hikvision.errors import HikvisionProtocolError
+from integrations.hikvision.isapi.events import parse_push
+from integrations.hikvision.models import AnprAlert
+
+logger = logging.getLogger(__name__)
+
+MAX_PUSH_BYTES = 8 * 1024 * 1024
+MAX_PART_BYTES = 4 * 1024 * 1024
+MAX_PARTS = 8
+TOKEN_CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class _CameraRef:
+    code: str
+    name: str
+
+
+class PushReceiver:
+    """Starlette endpoint object; holds the token cache, store and queue."""
+
+    def __init__(self, store: MediaStore, queue: IngestQueue) -> None:
+        self.store = store
+        self.queue = queue
+        self._tokens: dict[str, tuple[float, _CameraRef | None]] = {}
+
+    async def _camera(self, token: str) -> _CameraRef | None:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        cached = self._tokens.get(digest)
+        now = time.monotonic()
+        if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+            return cached[1]
+        row = await Camera.get_or_none(push_token_hash=digest, is_active=True)
+        ref = _CameraRef(row.code, row.name) if row else None
+        self._tokens[digest] = (now, ref)
+        return ref
+
+    async def handle(self, request: Request) -> Response:
+        camera = await self._camera(request.path_params.get("token", ""))
+        if camera is None:
+            return _error(401, "UNKNOWN_DEVICE", "Unknown or disabled device token")
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > MAX_PUSH_BYTES):
+            return _error(413, "PAYLOAD_TOO_LARGE", f"Push larger than {MAX_PUSH_BYTES} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_PUSH_BYTES:
+                return _error(413, "PAYLOAD_TOO_LARGE", f"Push larger than {MAX_PUSH_BYTES} bytes")
+        content_type = request.headers.get("content-type")
+        try:
+            event = await anyio.to_thread.run_sync(
+                lambda: parse_push(
+                    content_type, bytes(body), max_part_bytes=MAX_PART_BYTES, max_parts=MAX_PARTS
+                )
+            )
+        except HikvisionProtocolError as exc:
+            logger.warning("rejected push from camera %s: %s", camera.code, exc)
+            return _error(400, "MALFORMED_PUSH", str(exc))
+        if not isinstance(event, AnprAlert):
+            return JSONResponse({"status": "ignored"})  # heartbeats and non-ANPR alarms
+        read = await self._to_read(camera, event)
+        await self.queue.enqueue(read)
+        return JSONResponse({"status": "accepted", "key": read.natural_key})
+
+    async def _to_read(self, camera: _CameraRef, alert: AnprAlert) -> PlateRead:
+        key = (
+            f"uuid:{alert.event_uuid}"
+            if alert.event_uuid
+            else device_natural_key(
+                alert.mac_address or camera.code,
+                alert.channel_id,
+                alert.occurred_at,
+                alert.plate_text,
+            )
+        )[:190]
+        pictures = []
+        for picture in alert.pictures:
+            path = await self.store.save_picture(picture.data, key, picture.kind)
+            pictures.append(StoredPicture(picture.kind, path))
+        return PlateRead(
+            source=ReadSource.PUSH,
+            natural_key=key,
+            camera_code=camera.code,
+            camera_name=alert.channel_name or camera.name,
+            plate_text=alert.plate_text,
+            confidence=float(alert.confidence or 0.0),
+            occurred_at=alert.occurred_at,
+            direction=alert.direction,
+            vehicle_type=alert.vehicle_type,
+            pictures=tuple(pictures),
+        )
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)

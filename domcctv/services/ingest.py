@@ -1,0 +1,178 @@
+"""The one ingest pipeline behind push, alert stream and backfill.
+
+Idempotent on the read's natural key (a unique index), so at-least-once delivery from the
+queue can never store a read twice. Reads of the same pass through another channel (same
+camera, plate and second) attach to the existing event; reads of the same plate by another
+camera within the merge window become the event's secondary camera.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domcctv.domain.access import Actor
+from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
+from domcctv.domain.reads import PlateRead, pass_key
+from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType
+from domcctv.services import audit
+from domcctv.services.clock import utcnow
+from domcctv.services.vehicles import company_for_plate
+
+logger = logging.getLogger(__name__)
+
+SYSTEM = Actor.system("ingest")
+
+
+class IngestResult(StrEnum):
+    """What the pipeline did with a read."""
+
+    CREATED = "CREATED"  # a new event
+    MERGED = "MERGED"  # secondary camera of an existing event
+    ATTACHED = "ATTACHED"  # same pass via another channel; event unchanged
+    DUPLICATE = "DUPLICATE"  # natural key already stored: nothing done
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    """The result and the event it concerns (None only for duplicates)."""
+
+    result: IngestResult
+    event: Event | None
+
+
+def _plate(text: str) -> Plate:
+    try:
+        return parse_plate(text)
+    except InvalidPlateError:
+        # Garbage from the OCR is still evidence of a pass: keep it as unread, raw preserved.
+        return Plate(
+            raw=text[:32], normalized="UNKNOWN", skeleton="UNKNOWN", format=PlateFormat.UNREAD
+        )
+
+
+def camera_json(read: PlateRead) -> dict[str, Any]:
+    return {
+        "code": read.camera_code,
+        "name": read.camera_name,
+        "plateReading": read.plate_text,
+        "confidence": read.confidence,
+        "readAt": read.occurred_at.isoformat(),
+        "direction": read.direction,
+        "source": read.source.value,
+        "pictures": [{"kind": p.kind, "path": p.path} for p in read.pictures],
+    }
+
+
+async def record_plate_read(
+    read: PlateRead, *, threshold: float, merge_window_seconds: int
+) -> IngestOutcome:
+    """Store one read exactly once and attach it to the right event."""
+    if await PlateReadRecord.exists(natural_key=read.natural_key):
+        return IngestOutcome(IngestResult.DUPLICATE, None)
+    plate = _plate(read.plate_text)
+    key = pass_key(read.camera_code, read.occurred_at, plate.normalized)
+    try:
+        async with in_transaction() as conn:
+            outcome = await _attach_or_create(
+                read, plate, key, threshold, merge_window_seconds, conn
+            )
+            assert outcome.event is not None
+            await PlateReadRecord.create(
+                natural_key=read.natural_key,
+                pass_key=key,
+                source=read.source.value,
+                camera_code=read.camera_code,
+                plate_raw=read.plate_text[:32],
+                plate=plate.normalized,
+                confidence=read.confidence,
+                occurred_at=read.occurred_at,
+                event_id=outcome.event.id,
+                pictures=[{"kind": p.kind, "path": p.path} for p in read.pictures],
+                using_db=conn,
+            )
+            if outcome.result is IngestResult.CREATED:
+                await audit.record(
+                    SYSTEM,
+                    AuditAction.INGEST_EVENT,
+                    ResourceType.EVENT,
+                    outcome.event.id,
+                    company_id=outcome.event.company_id,
+                    after={
+                        "plate": plate.normalized,
+                        "source": read.source.value,
+                        "camera": read.camera_code,
+                    },
+                    using_db=conn,
+                )
+            await Camera.filter(code=read.camera_code).using_db(conn).update(last_seen_at=utcnow())
+    except IntegrityError:
+        # A concurrent delivery of the same natural key won the race: idempotent success.
+        if await PlateReadRecord.exists(natural_key=read.natural_key):
+            return IngestOutcome(IngestResult.DUPLICATE, None)
+        raise
+    return outcome
+
+
+async def _attach_or_create(
+    read: PlateRead, plate: Plate, key: str, threshold: float, window: int, conn: Any
+) -> IngestOutcome:
+    same_pass = await PlateReadRecord.filter(pass_key=key).using_db(conn).first()
+    if same_pass is not None:
+        event = await Event.filter(id=same_pass.event_id).using_db(conn).first()
+        return IngestOutcome(IngestResult.ATTACHED, event)
+    if plate.format is not PlateFormat.UNREAD:
+        span = timedelta(seconds=window)
+        candidate = (
+            await Event.filter(
+                plate=plate.normalized,
+                event_time__gte=read.occurred_at - span,
+                event_time__lte=read.occurred_at + span,
+                secondary_camera__isnull=True,
+            )
+            .exclude(camera_code=read.camera_code)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if candidate is not None:
+            candidate.secondary_camera = camera_json(read)
+            candidate.confidence = max(candidate.confidence, read.confidence)
+            candidate.low_confidence = candidate.confidence < threshold
+            await candidate.save(
+                using_db=conn,
+                update_fields=["secondary_camera", "confidence", "low_confidence", "updated_at"],
+            )
+            return IngestOutcome(IngestResult.MERGED, candidate)
+    company_id = None
+    if plate.format is not PlateFormat.UNREAD:
+        company_id = await company_for_plate(plate.normalized)
+    event = await Event.create(
+        company_id=company_id,
+        plate=plate.normalized,
+        plate_raw=read.plate_text[:32],
+        plate_skeleton=plate.skeleton,
+        plate_format=plate.format,
+        event_time=read.occurred_at,
+        confidence=read.confidence,
+        low_confidence=read.confidence < threshold,
+        camera_code=read.camera_code,
+        primary_camera=camera_json(read),
+        thumbnail_path=_thumbnail(read),
+        using_db=conn,
+    )
+    return IngestOutcome(IngestResult.CREATED, event)
+
+
+def _thumbnail(read: PlateRead) -> str | None:
+    for kind in ("licensePlatePicture", "detectionPicture", "vehiclePicture"):
+        for picture in read.pictures:
+            if picture.kind == kind:
+                return picture.path
+    return read.pictures[0].path if read.pictures else None

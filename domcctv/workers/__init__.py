@@ -1,0 +1,1 @@
+"""Long-running loops owned by the app lifespan's task group."""
