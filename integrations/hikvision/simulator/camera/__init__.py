@@ -1,0 +1,1 @@
+"""One simulated ANPR camera: device state, ISAPI routes, payloads, auth, PTZ, recordings."""

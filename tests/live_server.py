@@ -1,0 +1,71 @@
+"""Running the real app on uvicorn (loopback port, lifespan on) inside a test's event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from domcctv.asgi import create_app
+from domcctv.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server running the real app in this event loop."""
+
+    port: int
+    server: uvicorn.Server
+    task: asyncio.Task[None]
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+
+async def start_server(settings: Settings, port: int | None = None) -> RunningServer:
+    port = port or free_port()
+    app = create_app(settings, manage_database=False)
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.get_running_loop().create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.02)
+    assert server.started, "uvicorn did not start"
+    return RunningServer(port, server, task)
+
+
+async def stop_server(running: RunningServer) -> None:
+    running.server.should_exit = True
+    await asyncio.wait_for(running.task, timeout=10)
+
+
+async def wait_for(predicate: Any, limit: float = 5.0, interval: float = 0.05) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
