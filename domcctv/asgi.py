@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
+from anyio.abc import TaskGroup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,7 +41,9 @@ from domcctv.services import auth as auth_service
 from domcctv.services.auth import RequestInfo
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
+from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
+from integrations.hikvision.hikcentral.client import HikCentralClient
 from resolvers import build_schema
 from schema.context import AppServices, Context, Loaders, anonymous_actor
 
@@ -117,6 +122,45 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
     )
 
 
+async def _start_hikvision(
+    settings: Settings,
+    stack: AsyncExitStack,
+    workers: TaskGroup,
+    queue: IngestQueue,
+    store: MediaStore,
+) -> None:
+    """Simulated site (default run) or the configured HikCentral: start the backfill poller."""
+    url, key, secret = (
+        settings.hikcentral_url,
+        settings.hikcentral_app_key,
+        (
+            settings.hikcentral_app_secret.get_secret_value()
+            if settings.hikcentral_app_secret
+            else None
+        ),
+    )
+    if settings.simulator_enabled:
+        site = await stack.enter_async_context(simulated_site(settings))
+        url, key, secret = site.gateway_url, site.app_key, site.app_secret
+    if not (url and key and secret):
+        return
+    connector = aiohttp.TCPConnector(ssl=settings.hikcentral_verify_tls)
+    session = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
+    client = await stack.enter_async_context(
+        HikCentralClient(session, url, key, secret, user_id=settings.hikcentral_user_id)
+    )
+    lookback = timedelta(minutes=settings.backfill_lookback_minutes)
+    workers.start_soon(
+        lambda: run_backfill(
+            client,
+            queue,
+            store,
+            interval_seconds=settings.backfill_interval_seconds,
+            lookback=lookback,
+        )
+    )
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the ASGI app. ``manage_database=False`` lets tests own the ORM lifecycle."""
     settings = settings or get_settings()
@@ -162,8 +206,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     )
                 )
                 async with AsyncExitStack() as extras:
-                    if settings.simulator_enabled:
-                        await extras.enter_async_context(simulated_site(settings))
+                    await _start_hikvision(settings, extras, workers, queue, store)
                     yield
                 workers.cancel_scope.cancel()
         finally:

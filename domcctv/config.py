@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     anpr_confidence_threshold: float = Field(default=85.0, ge=0, le=100)
     event_merge_window_seconds: int = Field(default=60, ge=1, le=3600)
 
+    hikcentral_url: str | None = None
+    hikcentral_app_key: str | None = None
+    hikcentral_app_secret: SecretStr | None = None
+    hikcentral_user_id: str = "admin"
+    hikcentral_verify_tls: bool = False
+    backfill_interval_seconds: float = Field(default=60.0, ge=1.0)
+    backfill_lookback_minutes: int = Field(default=60, ge=1, le=44_640)
+
     simulator_enabled: bool = False
     simulator_cameras: int = Field(default=3, ge=1, le=64)
     simulator_rate: float = Field(default=0.5, ge=0, le=500)

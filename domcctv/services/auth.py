@@ -151,6 +151,7 @@ async def refresh(
     """Rotate: the presented token is spent; replaying a spent token revokes the session."""
     digest = token_digest(refresh_token)
     now = utcnow()
+    stolen: AuthSession | None = None
     async with in_transaction() as conn:
         session = (
             await AuthSession.filter(refresh_hash=digest).using_db(conn).select_for_update().first()
@@ -164,23 +165,27 @@ async def refresh(
             if stolen is not None:
                 stolen.revoked_at = now
                 await stolen.save(update_fields=["revoked_at"], using_db=conn)
-            raise AuthenticationFailed(
-                "Refresh token is not valid",
-                code=ErrorCode.TOKEN_REVOKED if stolen else ErrorCode.TOKEN_INVALID,
+        else:
+            if session.revoked_at is not None:
+                raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
+            if session.expires_at <= now:
+                raise AuthenticationFailed("Refresh token expired", code=ErrorCode.TOKEN_EXPIRED)
+            user = await User.filter(id=session.user_id).using_db(conn).get()
+            if not user.is_active:
+                raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
+            new_refresh = new_opaque_token()
+            session.previous_hash = digest
+            session.refresh_hash = token_digest(new_refresh)
+            session.rotated_at = now
+            await session.save(
+                update_fields=["previous_hash", "refresh_hash", "rotated_at"], using_db=conn
             )
-        if session.revoked_at is not None:
-            raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
-        if session.expires_at <= now:
-            raise AuthenticationFailed("Refresh token expired", code=ErrorCode.TOKEN_EXPIRED)
-        user = await User.filter(id=session.user_id).using_db(conn).get()
-        if not user.is_active:
-            raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
-        new_refresh = new_opaque_token()
-        session.previous_hash = digest
-        session.refresh_hash = token_digest(new_refresh)
-        session.rotated_at = now
-        await session.save(
-            update_fields=["previous_hash", "refresh_hash", "rotated_at"], using_db=conn
+    if session is None:
+        # Raised after the commit: raising inside the transaction would roll back the
+        # revocation of the session whose spent token was replayed.
+        raise AuthenticationFailed(
+            "Refresh token is not valid",
+            code=ErrorCode.TOKEN_REVOKED if stolen else ErrorCode.TOKEN_INVALID,
         )
     access, exp = tokens.issue(user.id, session.id)
     return TokenPair(access, exp, new_refresh, session.id, user)

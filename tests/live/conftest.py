@@ -26,7 +26,11 @@ async def server(settings: Settings, db: str) -> AsyncIterator[RunningServer]:
 @pytest.fixture
 async def site(server: RunningServer, settings: Settings) -> AsyncIterator[SimulatedSite]:
     config = SiteConfig(
-        cameras=2, seed=11, heartbeat_interval=0.5, push_url=f"{server.http}/ingest/isapi/{{token}}"
+        cameras=2,
+        seed=11,
+        heartbeat_interval=0.5,
+        create_lag=(0.0, 0.0),
+        push_url=f"{server.http}/ingest/isapi/{{token}}",
     )
     async with SimulatedSite(config) as simulated:
         await register_cameras(simulated, SecretBox(settings.jwt_secret.get_secret_value()))
