@@ -38,6 +38,12 @@ class RunningServer:
 
 async def start_server(settings: Settings, port: int | None = None) -> RunningServer:
     port = port or free_port()
+    if settings.redis_url:  # a clean stream/consumer group per server: no cross-test replays
+        from domcctv.bus import create_redis
+
+        redis = create_redis(settings.redis_url)
+        await redis.flushdb()
+        await redis.aclose()
     app = create_app(settings, manage_database=False)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"

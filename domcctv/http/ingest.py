@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import DBConnectionError, OperationalError
 
 from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture, device_natural_key
 from domcctv.media import MediaStore
@@ -53,13 +54,22 @@ class PushReceiver:
         now = time.monotonic()
         if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
             return cached[1]
-        row = await Camera.get_or_none(push_token_hash=digest, is_active=True)
+        try:
+            row = await Camera.get_or_none(push_token_hash=digest, is_active=True)
+        except (OperationalError, DBConnectionError, OSError):
+            if cached is not None:  # database down: a known device keeps being accepted
+                return cached[1]
+            raise
         ref = _CameraRef(row.code, row.name) if row else None
         self._tokens[digest] = (now, ref)
         return ref
 
     async def handle(self, request: Request) -> Response:
-        camera = await self._camera(request.path_params.get("token", ""))
+        try:
+            camera = await self._camera(request.path_params.get("token", ""))
+        except (OperationalError, DBConnectionError, OSError):
+            logger.error("push refused: device lookup failed (database unavailable)")
+            return _error(503, "UNAVAILABLE", "Device registry unavailable; retry later")
         if camera is None:
             return _error(401, "UNKNOWN_DEVICE", "Unknown or disabled device token")
         declared = request.headers.get("content-length")
