@@ -26,6 +26,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
+from domcctv.adapters.isapi_control import IsapiDeviceControl
 from domcctv.bus import InProcessBus, RedisBus, create_redis
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
@@ -36,6 +37,7 @@ from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
 from domcctv.media import MediaSigner, MediaStore
 from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+from domcctv.secrets_box import SecretBox
 from domcctv.seed import seed_demo_data
 from domcctv.services import auth as auth_service
 from domcctv.services.auth import RequestInfo
@@ -119,6 +121,9 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         mailer=build_mailer(settings),
         bus=RedisBus(redis) if redis is not None else InProcessBus(),
         media_signer=MediaSigner(secret),
+        media_store=MediaStore(settings.media_dir),
+        cipher=SecretBox(secret),
+        device_control=IsapiDeviceControl(),
     )
 
 
@@ -210,6 +215,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     yield
                 workers.cancel_scope.cancel()
         finally:
+            await services.device_control.close()
             await services.bus.close()
             if redis is not None:
                 await redis.aclose()

@@ -20,6 +20,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from resolvers.audit import AuditQuery
 from resolvers.auth import AuthMutation, AuthQuery
 from resolvers.companies import CompanyMutation, CompanyQuery
+from resolvers.devices import DeviceMutation, DeviceQuery
 from resolvers.errors import ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
 from resolvers.live import LiveSubscription
@@ -39,7 +40,7 @@ from schema.users import User
 
 
 @strawberry.type(description="Read operations.")
-class Query(NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuery):
+class Query(NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuery, DeviceQuery):
     pass
 
 
@@ -47,7 +48,7 @@ class Query(NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuer
     description="Write operations. Expected failures are members of each "
     "result union; branch on __typename."
 )
-class Mutation(AuthMutation, CompanyMutation, UserMutation, EventMutation):
+class Mutation(AuthMutation, CompanyMutation, UserMutation, EventMutation, DeviceMutation):
     pass
 
 

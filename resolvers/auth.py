@@ -24,7 +24,11 @@ from schema.permissions import describe, requires
 from schema.users import User, UserPreferences, Viewer
 
 
-def _auth_success(pair: TokenPair) -> AuthSuccess:
+async def _auth_success(info: Info, pair: TokenPair) -> AuthSuccess:
+    # The rest of this response describes the newly signed-in user: resolve it with that
+    # user's scope, not the anonymous caller's (else a client user's company reads as null).
+    ctx = info.context
+    ctx.set_actor(await auth_service.build_actor(pair.user, pair.session_id, ctx.request_info))
     return AuthSuccess(
         access_token=pair.access_token,
         access_token_expires_at=pair.access_expires_at,
@@ -71,7 +75,7 @@ class AuthMutation:
                 tokens=ctx.services.tokens,
                 info=ctx.request_info,
             )
-            return _auth_success(pair)
+            return await _auth_success(info, pair)
 
         return await mutate(run)  # type: ignore[return-value]
 
@@ -89,7 +93,7 @@ class AuthMutation:
                 tokens=ctx.services.tokens,
                 info=ctx.request_info,
             )
-            return _auth_success(pair)
+            return await _auth_success(info, pair)
 
         return await mutate(run)  # type: ignore[return-value]
 

@@ -28,7 +28,14 @@ class ErrorPolicy(SchemaExtension):
     """Adds ``extensions.code`` to expected errors and masks unexpected ones."""
 
     def on_operation(self) -> Iterator[None]:
-        yield
+        try:
+            yield
+        except GraphQLError as error:
+            # Syntax errors and the token limit are raised while parsing and leave the
+            # operation as exceptions, before there is a result to post-process.
+            if (error.extensions or {}).get("code"):
+                raise
+            raise _with_code(error, "GRAPHQL_PARSE_FAILED") from None
         result = self.execution_context.result
         errors = getattr(result, "errors", None)
         if not errors:
@@ -40,7 +47,9 @@ class ErrorPolicy(SchemaExtension):
         if isinstance(original, DomcctvError):
             return _with_code(error, original.code.value)
         if _expected(error):
-            if original is None and not (error.extensions or {}).get("code"):
+            # Validation errors have no original error; variable coercion errors (an unknown
+            # enum value, a malformed DateTime) wrap a GraphQLError. Both are the client's.
+            if not (error.extensions or {}).get("code"):
                 return _with_code(error, "GRAPHQL_VALIDATION_FAILED")
             return error
         request_id = uuid.uuid4().hex[:12]

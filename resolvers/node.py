@@ -9,7 +9,7 @@ from domcctv.services import events as event_service
 from schema.companies import Company
 from schema.context import Info
 from schema.events import Event
-from schema.relay import Node, from_global_id
+from schema.relay import Node, from_global_id, int_pk
 from schema.users import User
 
 
@@ -21,9 +21,10 @@ class NodeQuery:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         ctx = info.context
         decoded = from_global_id(id)
-        if decoded is None or not ctx.authenticated or not decoded[1].isdigit():
+        pk = int_pk(id, decoded[0]) if decoded is not None else None
+        if decoded is None or pk is None or not ctx.authenticated:
             return None
-        type_name, pk = decoded[0], int(decoded[1])
+        type_name = decoded[0]
         if type_name == "Event" and ctx.actor.can(Permission.READ_EVENTS):
             row = await event_service.get_event(ctx.actor, pk)
             return Event.from_model(row, ctx.services.media_signer) if row else None

@@ -84,6 +84,9 @@ class AppServices:
     mailer: Mailer
     bus: Any = None
     media_signer: Any = None
+    media_store: Any = None
+    cipher: Any = None
+    device_control: Any = None
 
 
 @dataclass

@@ -49,8 +49,18 @@ class AuthenticationError(Error):
     pass
 
 
+@strawberry.type(description="A device or HikCentral needed for the action did not answer.")
+class IntegrationError(Error):
+    pass
+
+
 AnyError = (
-    ValidationError | NotFoundError | PermissionDeniedError | ConflictError | AuthenticationError
+    ValidationError
+    | NotFoundError
+    | PermissionDeniedError
+    | ConflictError
+    | AuthenticationError
+    | IntegrationError
 )
 
 
@@ -70,4 +80,6 @@ def to_graphql_error(exc: domain.DomcctvError) -> AnyError:
         return PermissionDeniedError(message=exc.message, code=exc.code)
     if isinstance(exc, domain.AuthenticationFailed):
         return AuthenticationError(message=exc.message, code=exc.code)
+    if isinstance(exc, domain.IntegrationUnavailable):
+        return IntegrationError(message=exc.message, code=exc.code)
     return ConflictError(message=exc.message, code=exc.code)

@@ -30,14 +30,19 @@ def from_global_id(global_id: str) -> tuple[str, str] | None:
     return type_name, pk
 
 
+MAX_PK = 2**63 - 1
+
+
 def int_pk(global_id: str, expected_type: str) -> int | None:
+    """The numeric key of a ``expected_type`` global id; None if malformed or out of range."""
     decoded = from_global_id(global_id)
     if decoded is None or decoded[0] != expected_type:
         return None
-    try:
-        return int(decoded[1])
-    except ValueError:
+    raw = decoded[1]
+    # ASCII digits only, within BIGINT: anything else would reach the driver and overflow.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_PK:
         return None
+    return int(raw)
 
 
 @strawberry.interface(description="An object with a globally unique, opaque ID (Relay).")

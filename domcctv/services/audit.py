@@ -17,6 +17,7 @@ from domcctv.domain.errors import PermissionDenied
 from domcctv.models import AuditAction, AuditLog, ResourceType
 from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
 from domcctv.services.scoping import audit_in
+from domcctv.services.validation import as_utc
 
 
 async def record(
@@ -73,9 +74,9 @@ async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[
     if flt.user_id is not None:
         qs = qs.filter(user_id=flt.user_id)
     if flt.since:
-        qs = qs.filter(timestamp__gte=flt.since)
+        qs = qs.filter(timestamp__gte=as_utc(flt.since))
     if flt.until:
-        qs = qs.filter(timestamp__lt=flt.until)
+        qs = qs.filter(timestamp__lt=as_utc(flt.until))
     if page.after:
         moment, last_id = parse_time_id_cursor(page.after)
         qs = qs.filter(timestamp__lte=moment).exclude(timestamp=moment, id__gte=last_id)

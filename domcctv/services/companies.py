@@ -13,7 +13,7 @@ from domcctv.domain.errors import Conflict, ErrorCode, FieldCode, NotFound, Perm
 from domcctv.domain.rut import InvalidRutError, normalize_rut
 from domcctv.models import AuditAction, Company, ResourceType
 from domcctv.services import audit
-from domcctv.services.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
 from domcctv.services.scoping import companies_in
 from domcctv.services.validation import Checker
 
@@ -161,8 +161,8 @@ async def list_companies(
     if active is not None:
         qs = qs.filter(is_active=active)
     if page.after:
-        name, last_id = decode_cursor(page.after, 2)
-        qs = qs.filter(name__gte=str(name)).exclude(name=str(name), id__lte=int(last_id))
+        name, last_id = parse_text_id_cursor(page.after)
+        qs = qs.filter(name__gte=name).exclude(name=name, id__lte=last_id)
     rows = await qs.order_by("name", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

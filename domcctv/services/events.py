@@ -17,6 +17,7 @@ from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrecti
 from domcctv.services import audit
 from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
 from domcctv.services.scoping import events_in, metadata_in
+from domcctv.services.validation import as_utc
 
 
 class PlateMatch(StrEnum):
@@ -72,7 +73,8 @@ def _plate_q(text: str, mode: PlateMatch) -> Q:
 
 
 async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
-    if flt.since and flt.until and flt.since >= flt.until:
+    since, until = as_utc(flt.since), as_utc(flt.until)
+    if since and until and since >= until:
         raise InvalidInput.single("until", FieldCode.OUT_OF_RANGE, "until must be after since")
     if flt.include_archived and not actor.can(Permission.ADVANCED_SEARCH):
         raise PermissionDenied("Including archived events needs ADVANCED_SEARCH")
@@ -83,10 +85,10 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
         qs = qs.filter(company_id=flt.company_id)
     if flt.unassigned is not None:
         qs = qs.filter(company_id__isnull=flt.unassigned)
-    if flt.since:
-        qs = qs.filter(event_time__gte=flt.since)
-    if flt.until:
-        qs = qs.filter(event_time__lt=flt.until)
+    if since:
+        qs = qs.filter(event_time__gte=since)
+    if until:
+        qs = qs.filter(event_time__lt=until)
     if flt.statuses:
         qs = qs.filter(status__in=list(flt.statuses))
     elif not flt.include_archived:
@@ -133,7 +135,12 @@ async def search_events(
 
 
 def _filter_snapshot(flt: EventFilter, page: PageRequest) -> dict[str, object]:
-    data = {k: v for k, v in asdict(flt).items() if v not in (None, (), False)}
+    # Keep False-valued criteria (documented=False is a real filter); drop unset ones.
+    data = {
+        k: v
+        for k, v in asdict(flt).items()
+        if v is not None and v != () and not (k == "include_archived" and v is False)
+    }
     for key, value in list(data.items()):
         if isinstance(value, datetime):
             data[key] = value.isoformat()

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domcctv.domain.errors import FieldCode, InvalidInput
 
@@ -63,13 +63,41 @@ def decode_cursor(cursor: str, arity: int) -> list[str | int | float]:
     return parts
 
 
+MAX_ROW_ID = 2**63 - 1
+
+
+def _malformed() -> InvalidInput:
+    return InvalidInput.single("after", FieldCode.INVALID_FORMAT, "Malformed cursor")
+
+
+def _row_id(value: object) -> int:
+    # Cursors come from clients: a forged one must be an input error, never a type or
+    # overflow error inside the database driver.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ROW_ID:
+        raise _malformed()
+    return value
+
+
 def time_id_cursor(moment: datetime, row_id: int) -> str:
     return encode_cursor(moment.isoformat(), row_id)
 
 
 def parse_time_id_cursor(cursor: str) -> tuple[datetime, int]:
     moment, row_id = decode_cursor(cursor, 2)
+    if not isinstance(moment, str):
+        raise _malformed()
     try:
-        return datetime.fromisoformat(str(moment)), int(row_id)
+        parsed = datetime.fromisoformat(moment)
     except ValueError as exc:
-        raise InvalidInput.single("after", FieldCode.INVALID_FORMAT, "Malformed cursor") from exc
+        raise _malformed() from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed, _row_id(row_id)
+
+
+def parse_text_id_cursor(cursor: str) -> tuple[str, int]:
+    """A ``(sort text, id)`` cursor (names, plates), type-checked."""
+    text, row_id = decode_cursor(cursor, 2)
+    if not isinstance(text, str):
+        raise _malformed()
+    return text, _row_id(row_id)

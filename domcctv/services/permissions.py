@@ -14,6 +14,7 @@ from domcctv.models import AuditAction, ResourceType, User, UserPermission
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
 from domcctv.services.scoping import users_in
+from domcctv.services.validation import as_utc
 
 
 def _active(now: datetime) -> Q:
@@ -67,7 +68,8 @@ async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
             FieldCode.NOT_ALLOWED,
             f"{data.permission} cannot be granted to a client user",
         )
-    if data.expires_at is not None and data.expires_at <= utcnow():
+    expires_at = as_utc(data.expires_at)
+    if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput.single(
             "expiresAt", FieldCode.OUT_OF_RANGE, "Expiry must be in the future"
         )
@@ -83,7 +85,7 @@ async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
                 "permission": existing.permission.value,
                 "expiresAt": _iso(existing.expires_at),
             }
-            existing.expires_at = data.expires_at
+            existing.expires_at = expires_at
             existing.granted_by_id = actor.user_id
             existing.granted_at = utcnow()
             await existing.save(using_db=conn)
@@ -93,7 +95,7 @@ async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
                 user_id=user.id,
                 permission=data.permission,
                 granted_by_id=actor.user_id,
-                expires_at=data.expires_at,
+                expires_at=expires_at,
                 using_db=conn,
             )
         await audit.record(
@@ -103,7 +105,7 @@ async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
             user.id,
             company_id=user.company_id,
             before=before,
-            after={"granted": data.permission.value, "expiresAt": _iso(data.expires_at)},
+            after={"granted": data.permission.value, "expiresAt": _iso(expires_at)},
             using_db=conn,
         )
     return grant

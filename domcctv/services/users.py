@@ -21,7 +21,7 @@ from domcctv.domain.errors import (
 from domcctv.models import AuditAction, AuthSession, ResourceType, User
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
-from domcctv.services.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
 from domcctv.services.scoping import companies_in, users_in
 from domcctv.services.security import check_password_strength, hash_password
 from domcctv.services.validation import Checker
@@ -246,10 +246,8 @@ async def list_users(
             else qs.filter(last_name__istartswith=term)
         )
     if page.after:
-        last_name, last_id = decode_cursor(page.after, 2)
-        qs = qs.filter(last_name__gte=str(last_name)).exclude(
-            last_name=str(last_name), id__lte=int(last_id)
-        )
+        last_name, last_id = parse_text_id_cursor(page.after)
+        qs = qs.filter(last_name__gte=last_name).exclude(last_name=last_name, id__lte=last_id)
     rows = await qs.order_by("last_name", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from domcctv.domain.errors import FieldCode, FieldError, InvalidInput
 
@@ -41,3 +42,13 @@ class Checker:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(list(self.errors))
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A client timestamp without offset is read as UTC (the API's documented zone).
+
+    Comparing it as-is with aware values raises TypeError, and the ORM only warns and guesses.
+    """
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -17,7 +17,7 @@ from domcctv.domain.errors import (
 from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
 from domcctv.models import AuditAction, ResourceType, Vehicle
 from domcctv.services import audit
-from domcctv.services.pagination import Page, PageRequest, decode_cursor, encode_cursor
+from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
 from domcctv.services.scoping import companies_in, vehicles_in
 
 
@@ -87,8 +87,8 @@ async def list_vehicles(
     if company_id is not None:
         qs = qs.filter(company_id=company_id)
     if page.after:
-        plate, last_id = decode_cursor(page.after, 2)
-        qs = qs.filter(plate__gte=str(plate)).exclude(plate=str(plate), id__lte=int(last_id))
+        plate, last_id = parse_text_id_cursor(page.after)
+        qs = qs.filter(plate__gte=plate).exclude(plate=plate, id__lte=last_id)
     rows = await qs.order_by("plate", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

@@ -1,0 +1,1 @@
+"""Implementations of domain Protocols over the Hikvision integration (composition level)."""

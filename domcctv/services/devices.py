@@ -1,0 +1,270 @@
+"""Sites and cameras: listing with health, manual registration (encrypted credentials,
+push tokens), and user-triggered device actions (snapshot, PTZ) by permission."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domcctv.domain.access import Actor, Permission
+from domcctv.domain.devices import DeviceAccess, DeviceControl
+from domcctv.domain.errors import (
+    Conflict,
+    ErrorCode,
+    FieldCode,
+    IntegrationUnavailable,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from domcctv.models import AuditAction, Camera, CameraSource, ResourceType, Site
+from domcctv.services import audit
+from domcctv.services.clock import utcnow
+from domcctv.services.validation import Checker
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+class CameraHealth(StrEnum):
+    """Derived from last_seen / last_error."""
+
+    ONLINE = "ONLINE"
+    STALE = "STALE"
+    ERROR = "ERROR"
+    UNKNOWN = "UNKNOWN"
+
+
+class Cipher(Protocol):
+    """Encrypts device passwords at rest."""
+
+    def encrypt(self, plaintext: str) -> str: ...
+
+    def decrypt(self, token: str) -> str | None: ...
+
+
+def health_of(camera: Camera) -> CameraHealth:
+    now = utcnow()
+    if camera.last_error_at and (
+        camera.last_seen_at is None or camera.last_error_at > camera.last_seen_at
+    ):
+        return CameraHealth.ERROR
+    if camera.last_seen_at is None:
+        return CameraHealth.UNKNOWN
+    return CameraHealth.ONLINE if now - camera.last_seen_at < STALE_AFTER else CameraHealth.STALE
+
+
+def _require_staff(actor: Actor, permission: Permission) -> None:
+    if not actor.is_staff or not actor.can(permission):
+        raise PermissionDenied(f"Needs {permission} (DOM staff)")
+
+
+async def list_sites(actor: Actor) -> list[Site]:
+    _require_staff(actor, Permission.READ_EVENTS)
+    return await Site.all().order_by("name").limit(500)
+
+
+async def list_cameras(actor: Actor, site_id: int | None = None) -> list[Camera]:
+    _require_staff(actor, Permission.READ_EVENTS)
+    qs = Camera.all() if site_id is None else Camera.filter(site_id=site_id)
+    return await qs.order_by("code").limit(1000)
+
+
+async def get_camera(actor: Actor, camera_id: int) -> Camera | None:
+    if not actor.is_staff or not actor.can(Permission.READ_EVENTS):
+        return None
+    return await Camera.get_or_none(id=camera_id)
+
+
+async def create_site(actor: Actor, name: str, address: str = "") -> Site:
+    _require_staff(actor, Permission.SYSTEM_CONFIG)
+    check = Checker()
+    clean = check.text("name", name, max_length=100, required=True)
+    clean_address = check.text("address", address, max_length=300) or ""
+    check.raise_if_any()
+    try:
+        site = await Site.create(name=clean, address=clean_address)
+    except IntegrityError as exc:
+        raise Conflict("A site with this name exists", code=ErrorCode.DUPLICATE) from exc
+    return site
+
+
+@dataclass(frozen=True, slots=True)
+class NewCameraInput:
+    """A camera added by hand with its ISAPI address and credentials."""
+
+    code: str
+    name: str
+    site_id: int | None
+    isapi_url: str
+    username: str
+    password: str
+    channel: int = 1
+    supports_ptz: bool = False
+
+
+def _validated_camera(data: NewCameraInput) -> dict[str, Any]:
+    check = Checker()
+    code = check.text("code", data.code, max_length=64, required=True)
+    name = check.text("name", data.name, max_length=100, required=True)
+    url = check.text("isapiUrl", data.isapi_url, max_length=300, required=True)
+    if url and not url.startswith(("http://", "https://")):
+        check.add("isapiUrl", FieldCode.INVALID_FORMAT, "Must be an http(s):// URL")
+    user = check.text("username", data.username, max_length=64, required=True)
+    if not data.password or len(data.password) > 128:
+        check.add("password", FieldCode.REQUIRED, "Device password is required (≤ 128)")
+    if not 1 <= data.channel <= 512:
+        check.add("channel", FieldCode.OUT_OF_RANGE, "Channel must be 1..512")
+    check.raise_if_any()
+    return {
+        "code": code,
+        "name": name,
+        "isapi_url": url.rstrip("/") if url else url,
+        "username": user,
+        "channel": data.channel,
+        "supports_ptz": data.supports_ptz,
+    }
+
+
+async def add_camera(actor: Actor, data: NewCameraInput, cipher: Cipher) -> tuple[Camera, str]:
+    """Register a camera; returns it with its push token (shown once, stored hashed)."""
+    _require_staff(actor, Permission.SYSTEM_CONFIG)
+    values = _validated_camera(data)
+    if data.site_id is not None and not await Site.exists(id=data.site_id):
+        raise InvalidInput.single("siteId", FieldCode.UNKNOWN_REFERENCE, "Unknown site")
+    token = secrets.token_urlsafe(24)
+    try:
+        async with in_transaction() as conn:
+            camera = await Camera.create(
+                **values,
+                site_id=data.site_id,
+                source=CameraSource.MANUAL,
+                password_encrypted=cipher.encrypt(data.password),
+                push_token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                using_db=conn,
+            )
+            await audit.record(
+                actor,
+                AuditAction.CONFIGURE_DEVICE,
+                ResourceType.DEVICE,
+                camera.id,
+                after={"camera": camera.code, "isapiUrl": camera.isapi_url},
+                using_db=conn,
+            )
+    except IntegrityError as exc:
+        raise Conflict("A camera with this code exists", code=ErrorCode.DUPLICATE) from exc
+    return camera, token
+
+
+async def rotate_push_token(actor: Actor, camera_id: int) -> tuple[Camera, str]:
+    _require_staff(actor, Permission.SYSTEM_CONFIG)
+    camera = await Camera.get_or_none(id=camera_id)
+    if camera is None:
+        raise NotFound("Camera not found")
+    token = secrets.token_urlsafe(24)
+    camera.push_token_hash = hashlib.sha256(token.encode()).hexdigest()
+    async with in_transaction() as conn:
+        await camera.save(update_fields=["push_token_hash", "updated_at"], using_db=conn)
+        await audit.record(
+            actor,
+            AuditAction.CONFIGURE_DEVICE,
+            ResourceType.DEVICE,
+            camera.id,
+            after={"camera": camera.code, "pushToken": "rotated"},
+            using_db=conn,
+        )
+    return camera, token
+
+
+async def _access(
+    actor: Actor, camera_id: int, cipher: Cipher, *, ptz: bool
+) -> tuple[Camera, DeviceAccess]:
+    _require_staff(actor, Permission.VIEW_VIDEOS)
+    camera = await Camera.get_or_none(id=camera_id)
+    if camera is None:
+        raise NotFound("Camera not found")
+    if ptz and not camera.supports_ptz:
+        raise Conflict("This camera has no PTZ", code=ErrorCode.CONFLICT)
+    password = cipher.decrypt(camera.password_encrypted) if camera.password_encrypted else None
+    if not camera.isapi_url or not camera.username or password is None:
+        raise Conflict("No ISAPI access configured for this camera", code=ErrorCode.CONFLICT)
+    return camera, DeviceAccess(camera.isapi_url, camera.username, password, camera.channel)
+
+
+async def _record_failure(camera: Camera, exc: IntegrationUnavailable) -> None:
+    camera.last_error, camera.last_error_at = exc.message[:300], utcnow()
+    await camera.save(update_fields=["last_error", "last_error_at", "updated_at"])
+
+
+async def take_snapshot(
+    actor: Actor, camera_id: int, cipher: Cipher, control: DeviceControl
+) -> tuple[Camera, bytes]:
+    camera, device = await _access(actor, camera_id, cipher, ptz=False)
+    try:
+        data = await control.snapshot(device)
+    except IntegrationUnavailable as exc:
+        await _record_failure(camera, exc)
+        raise
+    camera.last_seen_at = utcnow()
+    await camera.save(update_fields=["last_seen_at", "updated_at"])
+    await audit.record(
+        actor,
+        AuditAction.DEVICE_ACTION,
+        ResourceType.DEVICE,
+        camera.id,
+        after={"camera": camera.code, "action": "snapshot"},
+    )
+    return camera, data
+
+
+async def ptz(
+    actor: Actor,
+    camera_id: int,
+    cipher: Cipher,
+    control: DeviceControl,
+    *,
+    pan: int = 0,
+    tilt: int = 0,
+    zoom: int = 0,
+    preset: int | None = None,
+) -> Camera:
+    """Move (any axis -100..100), stop (all zero) or go to a preset."""
+    check = Checker()
+    for name, value in (("pan", pan), ("tilt", tilt), ("zoom", zoom)):
+        if not -100 <= value <= 100:
+            check.add(name, FieldCode.OUT_OF_RANGE, f"{name} must be between -100 and 100")
+    if preset is not None and not 1 <= preset <= 256:
+        check.add("preset", FieldCode.OUT_OF_RANGE, "Preset must be 1..256")
+    check.raise_if_any()
+    camera, device = await _access(actor, camera_id, cipher, ptz=True)
+    try:
+        if preset is not None:
+            await control.ptz_goto_preset(device, preset)
+        elif pan == tilt == zoom == 0:
+            await control.ptz_stop(device)
+        else:
+            await control.ptz_move(device, pan, tilt, zoom)
+    except IntegrationUnavailable as exc:
+        await _record_failure(camera, exc)
+        raise
+    await audit.record(
+        actor,
+        AuditAction.DEVICE_ACTION,
+        ResourceType.DEVICE,
+        camera.id,
+        after={
+            "camera": camera.code,
+            "action": "ptz",
+            "pan": pan,
+            "tilt": tilt,
+            "zoom": zoom,
+            "preset": preset,
+        },
+    )
+    return camera

@@ -1,0 +1,96 @@
+"""Plate watchlists: per company (client users manage their own) or DOM-wide (staff)."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from domcctv.domain.access import Actor, Permission
+from domcctv.domain.errors import (
+    Conflict,
+    ErrorCode,
+    FieldCode,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
+from domcctv.models import AuditAction, ResourceType, WatchlistEntry
+from domcctv.services import audit
+
+
+def _company_for(actor: Actor, company_id: int | None) -> int | None:
+    if not actor.can(Permission.READ_EVENTS):
+        raise PermissionDenied("Watchlists need READ_EVENTS")
+    if actor.is_staff:
+        return company_id
+    if company_id not in (None, actor.company_id):
+        raise NotFound("Company not found")
+    return actor.company_id
+
+
+async def list_watchlist(actor: Actor) -> list[WatchlistEntry]:
+    qs = (
+        WatchlistEntry.all()
+        if actor.is_staff
+        else WatchlistEntry.filter(
+            company_id=actor.company_id if actor.company_id is not None else -1
+        )
+    )
+    return await qs.order_by("plate").limit(1000)
+
+
+async def add_entry(
+    actor: Actor, plate_text: str, reason: str, company_id: int | None = None
+) -> WatchlistEntry:
+    company = _company_for(actor, company_id)
+    try:
+        plate = parse_plate(plate_text)
+    except InvalidPlateError as exc:
+        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, str(exc)) from exc
+    if plate.format is PlateFormat.UNREAD:
+        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, "A plate is required")
+    if len(reason) > 200:
+        raise InvalidInput.single("reason", FieldCode.TOO_LONG, "At most 200 characters")
+    try:
+        async with in_transaction() as conn:
+            entry = await WatchlistEntry.create(
+                company_id=company,
+                plate=plate.normalized,
+                plate_skeleton=plate.skeleton,
+                reason=reason.strip(),
+                created_by_id=actor.user_id,
+                using_db=conn,
+            )
+
+            await audit.record(
+                actor,
+                AuditAction.UPDATE_WATCHLIST,
+                ResourceType.WATCHLIST,
+                entry.id,
+                company_id=company,
+                after={"plate": entry.plate, "reason": entry.reason},
+                using_db=conn,
+            )
+    except IntegrityError as exc:
+        raise Conflict("This plate is already watched", code=ErrorCode.DUPLICATE) from exc
+    return entry
+
+
+async def remove_entry(actor: Actor, entry_id: int) -> None:
+    entry = await WatchlistEntry.get_or_none(id=entry_id)
+    if entry is None or (not actor.is_staff and entry.company_id != actor.company_id):
+        raise NotFound("Watchlist entry not found")
+    _company_for(actor, entry.company_id)
+
+    async with in_transaction() as conn:
+        await entry.delete(using_db=conn)
+        await audit.record(
+            actor,
+            AuditAction.UPDATE_WATCHLIST,
+            ResourceType.WATCHLIST,
+            entry_id,
+            company_id=entry.company_id,
+            before={"plate": entry.plate},
+            using_db=conn,
+        )

@@ -1,0 +1,256 @@
+"""Sites, cameras (health, registration, snapshot, PTZ) and plate watchlists."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+
+from domcctv.domain.access import Permission
+from domcctv.services import devices as service
+from domcctv.services import watchlists as watch_service
+from domcctv.services.devices import NewCameraInput
+from resolvers.common import mutate, optional_pk, required_pk
+from schema.context import Info
+from schema.devices import (
+    Camera,
+    CameraSuccess,
+    CameraTokenSuccess,
+    Site,
+    SiteSuccess,
+    SnapshotSuccess,
+    WatchlistEntry,
+    WatchlistSuccess,
+)
+from schema.errors import (
+    ConflictError,
+    IntegrationError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from schema.payloads import OkResult, OkSuccess
+from schema.permissions import describe, requires
+from schema.relay import int_pk
+
+DeviceErrors = ValidationError | ConflictError | NotFoundError | PermissionDeniedError
+SiteResult = Annotated[
+    SiteSuccess | DeviceErrors, strawberry.union("SiteResult", description="Site change.")
+]
+CameraTokenResult = Annotated[
+    CameraTokenSuccess | DeviceErrors,
+    strawberry.union("CameraTokenResult", description="Camera registration or token rotation."),
+]
+SnapshotResult = Annotated[
+    SnapshotSuccess | DeviceErrors | IntegrationError,
+    strawberry.union("SnapshotResult", description="Snapshot outcome."),
+]
+CameraResult = Annotated[
+    CameraSuccess | DeviceErrors | IntegrationError,
+    strawberry.union("CameraResult", description="Device action outcome."),
+]
+WatchlistResult = Annotated[
+    WatchlistSuccess | DeviceErrors,
+    strawberry.union("WatchlistResult", description="Watchlist change."),
+]
+
+
+@strawberry.input(description="A camera added by hand (credentials are stored encrypted).")
+class AddCameraInput:
+    code: str = strawberry.field(description="Unique camera code (appears on events).")
+    name: str = strawberry.field(description="Human name.")
+    isapi_url: str = strawberry.field(description="ISAPI base URL, e.g. http://10.20.0.41.")
+    username: str = strawberry.field(description="ISAPI user.")
+    password: str = strawberry.field(description="ISAPI password (write-only).")
+    site_id: strawberry.ID | None = strawberry.field(default=None, description="Site id.")
+    channel: int = strawberry.field(default=1, description="Video channel.")
+    supports_ptz: bool = strawberry.field(default=False, description="Has PTZ.")
+
+
+@strawberry.type
+class DeviceQuery:
+    @strawberry.field(
+        description=describe("DOM yards (staff).", Permission.READ_EVENTS),
+        extensions=requires(Permission.READ_EVENTS),
+    )
+    async def sites(self, info: Info) -> list[Site]:
+        return [Site.from_model(s) for s in await service.list_sites(info.context.actor)]
+
+    @strawberry.field(
+        description=describe("Cameras with their health (staff).", Permission.READ_EVENTS),
+        extensions=requires(Permission.READ_EVENTS),
+    )
+    async def cameras(
+        self,
+        info: Info,
+        site_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this site.")
+        ] = None,
+    ) -> list[Camera]:
+        rows = await service.list_cameras(
+            info.context.actor, optional_pk(site_id, "Site", "siteId")
+        )
+        return [Camera.from_model(c) for c in rows]
+
+    @strawberry.field(
+        description=describe("One camera (null if missing or not staff)."), extensions=requires()
+    )
+    async def camera(self, info: Info, id: strawberry.ID) -> Camera | None:
+        pk = int_pk(id, "Camera")
+        row = await service.get_camera(info.context.actor, pk) if pk is not None else None
+        return Camera.from_model(row) if row else None
+
+    @strawberry.field(
+        description=describe("Watched plates visible to you.", Permission.READ_EVENTS),
+        extensions=requires(Permission.READ_EVENTS),
+    )
+    async def watchlist(self, info: Info) -> list[WatchlistEntry]:
+        rows = await watch_service.list_watchlist(info.context.actor)
+        return [WatchlistEntry.from_model(w) for w in rows]
+
+
+@strawberry.type
+class DeviceMutation:
+    @strawberry.mutation(
+        description=describe("Create a yard.", Permission.SYSTEM_CONFIG),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def create_site(self, info: Info, name: str, address: str = "") -> SiteResult:
+        async def run() -> SiteSuccess:
+            site = await service.create_site(info.context.actor, name, address)
+            return SiteSuccess(site=Site.from_model(site))
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Register a camera by hand; returns its push token once.", Permission.SYSTEM_CONFIG
+        ),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def add_camera(self, info: Info, input: AddCameraInput) -> CameraTokenResult:
+        ctx = info.context
+
+        async def run() -> CameraTokenSuccess:
+            camera, token = await service.add_camera(
+                ctx.actor,
+                NewCameraInput(
+                    code=input.code,
+                    name=input.name,
+                    isapi_url=input.isapi_url,
+                    username=input.username,
+                    password=input.password,
+                    site_id=optional_pk(input.site_id, "Site", "siteId"),
+                    channel=input.channel,
+                    supports_ptz=input.supports_ptz,
+                ),
+                ctx.services.cipher,
+            )
+            return CameraTokenSuccess(camera=Camera.from_model(camera), push_token=token)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Issue a new push token (the old one stops working).", Permission.SYSTEM_CONFIG
+        ),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def rotate_camera_push_token(
+        self, info: Info, camera_id: strawberry.ID
+    ) -> CameraTokenResult:
+        async def run() -> CameraTokenSuccess:
+            camera, token = await service.rotate_push_token(
+                info.context.actor, required_pk(camera_id, "Camera", "cameraId")
+            )
+            return CameraTokenSuccess(camera=Camera.from_model(camera), push_token=token)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe("Take a snapshot now (ISAPI).", Permission.VIEW_VIDEOS),
+        extensions=requires(Permission.VIEW_VIDEOS),
+    )
+    async def take_snapshot(self, info: Info, camera_id: strawberry.ID) -> SnapshotResult:
+        ctx = info.context
+
+        async def run() -> SnapshotSuccess:
+            camera, data = await service.take_snapshot(
+                ctx.actor,
+                required_pk(camera_id, "Camera", "cameraId"),
+                ctx.services.cipher,
+                ctx.services.device_control,
+            )
+            path = await ctx.services.media_store.save_picture(
+                data, f"snapshot:{camera.id}:{uuid.uuid4()}", "snapshot"
+            )
+            return SnapshotSuccess(
+                camera=Camera.from_model(camera), url=ctx.services.media_signer(path)
+            )
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "PTZ: move continuously (pan/tilt/zoom -100..100), stop (all zero) or go to a preset.",
+            Permission.VIEW_VIDEOS,
+        ),
+        extensions=requires(Permission.VIEW_VIDEOS),
+    )
+    async def ptz_control(
+        self,
+        info: Info,
+        camera_id: strawberry.ID,
+        pan: int = 0,
+        tilt: int = 0,
+        zoom: int = 0,
+        preset: int | None = None,
+    ) -> CameraResult:
+        ctx = info.context
+
+        async def run() -> CameraSuccess:
+            camera = await service.ptz(
+                ctx.actor,
+                required_pk(camera_id, "Camera", "cameraId"),
+                ctx.services.cipher,
+                ctx.services.device_control,
+                pan=pan,
+                tilt=tilt,
+                zoom=zoom,
+                preset=preset,
+            )
+            return CameraSuccess(camera=Camera.from_model(camera))
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Watch a plate (client users: their company's watchlist; staff: any or DOM-wide).",
+            Permission.READ_EVENTS,
+        ),
+        extensions=requires(Permission.READ_EVENTS),
+    )
+    async def add_watchlist_entry(
+        self, info: Info, plate: str, reason: str = "", company_id: strawberry.ID | None = None
+    ) -> WatchlistResult:
+        async def run() -> WatchlistSuccess:
+            entry = await watch_service.add_entry(
+                info.context.actor, plate, reason, optional_pk(company_id, "Company", "companyId")
+            )
+            return WatchlistSuccess(entry=WatchlistEntry.from_model(entry))
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe("Stop watching a plate.", Permission.READ_EVENTS),
+        extensions=requires(Permission.READ_EVENTS),
+    )
+    async def remove_watchlist_entry(self, info: Info, id: strawberry.ID) -> OkResult:
+        async def run() -> OkSuccess:
+            await watch_service.remove_entry(
+                info.context.actor, required_pk(id, "WatchlistEntry", "id")
+            )
+            return OkSuccess(ok=True)
+
+        return await mutate(run)  # type: ignore[return-value]
