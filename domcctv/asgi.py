@@ -43,6 +43,7 @@ from domcctv.services import auth as auth_service
 from domcctv.services.auth import RequestInfo
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
+from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
 from integrations.hikvision.hikcentral.client import HikCentralClient
@@ -210,6 +211,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                         merge_window_seconds=settings.event_merge_window_seconds,
                     )
                 )
+                if settings.alert_stream_enabled:
+                    workers.start_soon(
+                        lambda: supervise_alert_streams(
+                            queue,
+                            store,
+                            services.cipher,
+                            rescan_seconds=settings.alert_stream_rescan_seconds,
+                        )
+                    )
                 async with AsyncExitStack() as extras:
                     await _start_hikvision(settings, extras, workers, queue, store)
                     yield

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     backfill_interval_seconds: float = Field(default=60.0, ge=1.0)
     backfill_lookback_minutes: int = Field(default=60, ge=1, le=44_640)
 
+    alert_stream_enabled: bool = False
+    alert_stream_rescan_seconds: float = Field(default=30.0, ge=0.05)
+
     simulator_enabled: bool = False
     simulator_cameras: int = Field(default=3, ge=1, le=64)
     simulator_rate: float = Field(default=0.5, ge=0, le=500)

@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import DBConnectionError, OperationalError
 
-from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture, device_natural_key
+from domcctv.adapters.anpr import alert_to_read
+from domcctv.domain.reads import ReadSource
 from domcctv.media import MediaStore
 from domcctv.models import Camera
 from domcctv.queue import IngestQueue
@@ -92,37 +93,15 @@ class PushReceiver:
             return _error(400, "MALFORMED_PUSH", str(exc))
         if not isinstance(event, AnprAlert):
             return JSONResponse({"status": "ignored"})  # heartbeats and non-ANPR alarms
-        read = await self._to_read(camera, event)
+        read = await alert_to_read(
+            event,
+            camera_code=camera.code,
+            camera_name=camera.name,
+            source=ReadSource.PUSH,
+            store=self.store,
+        )
         await self.queue.enqueue(read)
         return JSONResponse({"status": "accepted", "key": read.natural_key})
-
-    async def _to_read(self, camera: _CameraRef, alert: AnprAlert) -> PlateRead:
-        key = (
-            f"uuid:{alert.event_uuid}"
-            if alert.event_uuid
-            else device_natural_key(
-                alert.mac_address or camera.code,
-                alert.channel_id,
-                alert.occurred_at,
-                alert.plate_text,
-            )
-        )[:190]
-        pictures = []
-        for picture in alert.pictures:
-            path = await self.store.save_picture(picture.data, key, picture.kind)
-            pictures.append(StoredPicture(picture.kind, path))
-        return PlateRead(
-            source=ReadSource.PUSH,
-            natural_key=key,
-            camera_code=camera.code,
-            camera_name=alert.channel_name or camera.name,
-            plate_text=alert.plate_text,
-            confidence=float(alert.confidence or 0.0),
-            occurred_at=alert.occurred_at,
-            direction=alert.direction,
-            vehicle_type=alert.vehicle_type,
-            pictures=tuple(pictures),
-        )
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

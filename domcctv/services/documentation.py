@@ -163,7 +163,13 @@ async def document_event(
         event.processed_at = event.processed_at or utcnow()
         await event.save(
             using_db=conn,
-            update_fields=["status", "has_basic_metadata", "processed_at", "updated_at"],
+            update_fields=[
+                "status",
+                "has_basic_metadata",
+                "processed_at",
+                "updated_at",
+                "company_id",  # set by _assign when documenting an unassigned event
+            ],
         )
         await audit.record(
             actor,

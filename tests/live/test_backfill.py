@@ -3,6 +3,7 @@ crossRecords (over the real signed OpenAPI of the simulator), exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -85,3 +86,29 @@ async def test_pushed_read_later_backfilled_stays_one_event(
 
     await wait_for(both_reads)
     assert await Event.filter(plate="GHTR57").count() == 1
+
+
+async def test_alert_stream_listener_ingests_reads_without_push(settings, db) -> None:
+    """Pull path: push disabled, the server holds each camera's alertStream open."""
+    from live_server import start_server, stop_server
+
+    running = await start_server(
+        settings.model_copy(
+            update={"alert_stream_enabled": True, "alert_stream_rescan_seconds": 0.1}
+        )
+    )
+    try:
+        config = SiteConfig(cameras=2, seed=9, heartbeat_interval=0.3, push_url=None)
+        async with SimulatedSite(config) as site:
+            await register_cameras(site, SecretBox(settings.jwt_secret.get_secret_value()))
+            await asyncio.sleep(0.8)  # listeners connect after the next rescan
+            read = await site.cameras[1].emit_read(plate="PRST18")
+            record = await wait_for(
+                lambda: PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").first()
+            )
+    finally:
+        await stop_server(running)
+    assert record.source == "alertStream"
+    event = await Event.get(id=record.event_id)
+    assert event.plate == "PRST18"
+    assert event.primary_camera["pictures"]

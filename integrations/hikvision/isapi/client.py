@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import quote, urlsplit
 
@@ -232,7 +232,7 @@ class IsapiClient(ManagedClient):
 
     async def alert_stream(
         self, *, read_timeout: float = 35.0
-    ) -> AsyncIterator[AnprAlert | Heartbeat]:
+    ) -> AsyncGenerator[AnprAlert | Heartbeat, None]:
         """Yield ANPR alerts and heartbeats until the stream breaks, then raise.
 
         Ends only by raising ``HikvisionTransportError`` (EOF, reset, or no bytes for
