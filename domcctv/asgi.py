@@ -26,6 +26,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
+from domcctv.adapters.hikcentral_directory import HikCentralDirectory
 from domcctv.adapters.isapi_control import IsapiDeviceControl
 from domcctv.bus import InProcessBus, RedisBus, create_redis
 from domcctv.config import Settings, get_settings
@@ -133,7 +134,7 @@ async def _start_hikvision(
     stack: AsyncExitStack,
     workers: TaskGroup,
     queue: IngestQueue,
-    store: MediaStore,
+    services: AppServices,
 ) -> None:
     """Simulated site (default run) or the configured HikCentral: start the backfill poller."""
     url, key, secret = (
@@ -155,6 +156,8 @@ async def _start_hikvision(
     client = await stack.enter_async_context(
         HikCentralClient(session, url, key, secret, user_id=settings.hikcentral_user_id)
     )
+    services.camera_directory = HikCentralDirectory(client)
+    store = services.media_store
     lookback = timedelta(minutes=settings.backfill_lookback_minutes)
     workers.start_soon(
         lambda: run_backfill(
@@ -221,7 +224,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                         )
                     )
                 async with AsyncExitStack() as extras:
-                    await _start_hikvision(settings, extras, workers, queue, store)
+                    await _start_hikvision(settings, extras, workers, queue, services)
                     yield
                 workers.cancel_scope.cancel()
         finally:

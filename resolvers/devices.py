@@ -20,6 +20,7 @@ from schema.devices import (
     Site,
     SiteSuccess,
     SnapshotSuccess,
+    SyncCamerasSuccess,
     WatchlistEntry,
     WatchlistSuccess,
 )
@@ -49,6 +50,10 @@ SnapshotResult = Annotated[
 CameraResult = Annotated[
     CameraSuccess | DeviceErrors | IntegrationError,
     strawberry.union("CameraResult", description="Device action outcome."),
+]
+SyncCamerasResult = Annotated[
+    SyncCamerasSuccess | PermissionDeniedError | IntegrationError,
+    strawberry.union("SyncCamerasResult", description="HikCentral sync outcome."),
 ]
 WatchlistResult = Annotated[
     WatchlistSuccess | DeviceErrors,
@@ -165,6 +170,25 @@ class DeviceMutation:
                 info.context.actor, required_pk(camera_id, "Camera", "cameraId")
             )
             return CameraTokenSuccess(camera=Camera.from_model(camera), push_token=token)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Import/refresh cameras from HikCentral (by index code).", Permission.SYSTEM_CONFIG
+        ),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def sync_cameras_from_hik_central(self, info: Info) -> SyncCamerasResult:
+        async def run() -> SyncCamerasSuccess:
+            report = await service.sync_cameras(
+                info.context.actor, info.context.services.camera_directory
+            )
+            return SyncCamerasSuccess(
+                created=report.created,
+                updated=report.updated,
+                cameras=[Camera.from_model(c) for c in report.cameras],
+            )
 
         return await mutate(run)  # type: ignore[return-value]
 

@@ -8,8 +8,10 @@ import strawberry
 
 from domcctv.domain.access import Permission
 from domcctv.domain.lifecycle import EventStatus as StatusValue
+from domcctv.models import Event as EventModel
 from domcctv.services import documentation as doc_service
 from domcctv.services import events as service
+from domcctv.services import live
 from domcctv.services.documentation import MetadataInput
 from domcctv.services.events import EventFilter
 from resolvers.common import (
@@ -87,10 +89,11 @@ class EventQuery:
         return Event.from_model(row, ctx.services.media_signer) if row else None
 
 
-def _success(info: Info, row: object) -> EventSuccess:
-    from domcctv.models import Event as EventModel
-
-    assert isinstance(row, EventModel)
+async def _success(info: Info, row: EventModel) -> EventSuccess:
+    """Map the changed event and push it to live subscribers as UPDATED."""
+    bus = info.context.services.bus
+    if bus is not None:
+        await live.publish_event_change(bus, "UPDATED", row)
     return EventSuccess(event=Event.from_model(row, info.context.services.media_signer))
 
 
@@ -119,7 +122,7 @@ class EventMutation:
                     company_id=optional_pk(input.company_id, "Company", "companyId"),
                 ),
             )
-            return _success(info, event)
+            return await _success(info, event)
 
         return await mutate(run)  # type: ignore[return-value]
 
@@ -137,7 +140,7 @@ class EventMutation:
             event = await doc_service.change_status(
                 info.context.actor, required_pk(event_id, "Event", "eventId"), StatusValue(status)
             )
-            return _success(info, event)
+            return await _success(info, event)
 
         return await mutate(run)  # type: ignore[return-value]
 
@@ -154,7 +157,7 @@ class EventMutation:
             event = await doc_service.correct_plate(
                 info.context.actor, required_pk(event_id, "Event", "eventId"), plate, reason
             )
-            return _success(info, event)
+            return await _success(info, event)
 
         return await mutate(run)  # type: ignore[return-value]
 
@@ -173,6 +176,6 @@ class EventMutation:
                 required_pk(event_id, "Event", "eventId"),
                 required_pk(company_id, "Company", "companyId"),
             )
-            return _success(info, event)
+            return await _success(info, event)
 
         return await mutate(run)  # type: ignore[return-value]

@@ -87,6 +87,7 @@ class AppServices:
     media_store: Any = None
     cipher: Any = None
     device_control: Any = None
+    camera_directory: Any = None
 
 
 @dataclass

@@ -127,3 +127,10 @@ class SiteSuccess:
 @strawberry.type(description="The watchlist entry after the change.")
 class WatchlistSuccess:
     entry: WatchlistEntry = strawberry.field(description="The entry.")
+
+
+@strawberry.type(description="Result of a HikCentral camera sync.")
+class SyncCamerasSuccess:
+    created: int = strawberry.field(description="Cameras added.")
+    updated: int = strawberry.field(description="Cameras refreshed.")
+    cameras: list[Camera] = strawberry.field(description="The synced cameras.")

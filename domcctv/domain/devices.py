@@ -26,3 +26,18 @@ class DeviceControl(Protocol):
     async def ptz_stop(self, device: DeviceAccess) -> None: ...
 
     async def ptz_goto_preset(self, device: DeviceAccess, preset: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryCamera:
+    """A camera as the video platform (HikCentral) lists it."""
+
+    index_code: str
+    name: str
+    online: bool | None
+
+
+class CameraDirectory(Protocol):
+    """The platform's camera list; raise IntegrationUnavailable when it cannot be read."""
+
+    async def list_cameras(self) -> list[DirectoryCamera]: ...

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 
 from domcctv.domain.access import Actor, Permission
 from domcctv.domain.errors import PermissionDenied
@@ -79,7 +80,8 @@ async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[
         qs = qs.filter(timestamp__lt=as_utc(flt.until))
     if page.after:
         moment, last_id = parse_time_id_cursor(page.after)
-        qs = qs.filter(timestamp__lte=moment).exclude(timestamp=moment, id__gte=last_id)
+        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
+        qs = qs.filter(Q(timestamp__lt=moment) | Q(timestamp=moment, id__lt=last_id))
     rows = await qs.order_by("-timestamp", "-id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor, Permission
@@ -162,7 +163,8 @@ async def list_companies(
         qs = qs.filter(is_active=active)
     if page.after:
         name, last_id = parse_text_id_cursor(page.after)
-        qs = qs.filter(name__gte=name).exclude(name=name, id__lte=last_id)
+        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
+        qs = qs.filter(Q(name__gt=name) | Q(name=name, id__gt=last_id))
     rows = await qs.order_by("name", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

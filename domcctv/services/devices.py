@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor, Permission
-from domcctv.domain.devices import DeviceAccess, DeviceControl
+from domcctv.domain.devices import CameraDirectory, DeviceAccess, DeviceControl
 from domcctv.domain.errors import (
     Conflict,
     ErrorCode,
@@ -268,3 +268,54 @@ async def ptz(
         },
     )
     return camera
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What a HikCentral sync changed."""
+
+    created: int
+    updated: int
+    cameras: list[Camera]
+
+
+async def sync_cameras(actor: Actor, directory: CameraDirectory | None) -> SyncReport:
+    """Upsert HikCentral's cameras (by index code); manual cameras are left alone."""
+    _require_staff(actor, Permission.SYSTEM_CONFIG)
+    if directory is None:
+        raise IntegrationUnavailable("No HikCentral is configured (HIKCENTRAL_URL)")
+    listed = await directory.list_cameras()
+    created = updated = 0
+    async with in_transaction() as conn:
+        for item in listed:
+            camera = (
+                await Camera.filter(hikcentral_index_code=item.index_code).using_db(conn).first()
+            )
+            seen = utcnow() if item.online else None
+            if camera is None:
+                await Camera.create(
+                    code=item.index_code,
+                    name=item.name[:100],
+                    source=CameraSource.HIKCENTRAL,
+                    hikcentral_index_code=item.index_code,
+                    last_seen_at=seen,
+                    using_db=conn,
+                )
+                created += 1
+            else:
+                camera.name = item.name[:100]
+                if seen:
+                    camera.last_seen_at = seen
+                await camera.save(using_db=conn)
+                updated += 1
+        await audit.record(
+            actor,
+            AuditAction.CONFIGURE_DEVICE,
+            ResourceType.DEVICE,
+            "hikcentral-sync",
+            after={"created": created, "updated": updated},
+            using_db=conn,
+        )
+    codes = [c.index_code for c in listed]
+    cameras = await Camera.filter(hikcentral_index_code__in=codes).order_by("code")
+    return SyncReport(created, updated, cameras)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
@@ -247,7 +248,8 @@ async def list_users(
         )
     if page.after:
         last_name, last_id = parse_text_id_cursor(page.after)
-        qs = qs.filter(last_name__gte=last_name).exclude(last_name=last_name, id__lte=last_id)
+        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
+        qs = qs.filter(Q(last_name__gt=last_name) | Q(last_name=last_name, id__gt=last_id))
     rows = await qs.order_by("last_name", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor, Permission
@@ -88,7 +89,8 @@ async def list_vehicles(
         qs = qs.filter(company_id=company_id)
     if page.after:
         plate, last_id = parse_text_id_cursor(page.after)
-        qs = qs.filter(plate__gte=plate).exclude(plate=plate, id__lte=last_id)
+        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
+        qs = qs.filter(Q(plate__gt=plate) | Q(plate=plate, id__gt=last_id))
     rows = await qs.order_by("plate", "id").limit(page.first + 1)
     has_next = len(rows) > page.first
     rows = rows[: page.first]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from pydantic import SecretStr
 
 from domcctv.domain.access import Role
 from domcctv.models import Camera
@@ -187,3 +188,42 @@ async def test_global_watchlist_matches_ocr_misreads_for_staff(server, site, set
         "globalEntry": True,
         "event": {"plate": "FK1Z34", "plateRaw": "FK1Z34"},
     }
+
+
+async def test_sync_cameras_from_simulated_hikcentral(settings, db) -> None:
+    """The app's HikCentral client (lifespan) lists the simulator's cameras over signed
+    OpenAPI calls and upserts them."""
+    from integrations.hikvision.simulator import SimulatedSite, SiteConfig
+
+    from live_server import start_server, stop_server
+
+    async with SimulatedSite(SiteConfig(cameras=3, seed=1)) as sim:
+        running = await start_server(
+            settings.model_copy(
+                update={
+                    "hikcentral_url": sim.gateway_url,
+                    "hikcentral_app_key": sim.app_key,
+                    "hikcentral_app_secret": SecretStr(sim.app_secret),
+                    "backfill_interval_seconds": 3600.0,
+                }
+            )
+        )
+        try:
+            admin = await make_user(Role.ADMINISTRATOR)
+            token = await token_for(admin, settings)
+            query = (
+                "mutation { syncCamerasFromHikCentral { __typename ... on "
+                "SyncCamerasSuccess { created updated cameras { code source } } } }"
+            )
+            first = (await _post(running, query, {}, token))
+            assert first.get("data"), first
+            first = first["data"]
+            again = (await _post(running, query, {}, token))["data"]
+        finally:
+            await stop_server(running)
+    result = first["syncCamerasFromHikCentral"]
+    assert result["__typename"] == "SyncCamerasSuccess", result
+    assert result["created"] == 3
+    assert {c["source"] for c in result["cameras"]} == {"HIKCENTRAL"}
+    assert again["syncCamerasFromHikCentral"]["updated"] == 3
+    assert await Camera.filter(source="HIKCENTRAL").count() == 3
