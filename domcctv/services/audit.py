@@ -14,9 +14,15 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from domcctv.domain.access import Actor, Permission
-from domcctv.domain.errors import PermissionDenied
+from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
 from domcctv.models import AuditAction, AuditLog, ResourceType
-from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
+from domcctv.services.pagination import (
+    Page,
+    PageRequest,
+    fetch_page,
+    parse_time_id_cursor,
+    time_id_cursor,
+)
 from domcctv.services.scoping import audit_in
 from domcctv.services.validation import as_utc
 
@@ -49,6 +55,9 @@ async def record(
     )
 
 
+RESOURCE_ID_MAX_LENGTH = 64  # audit_logs.resource_id
+
+
 @dataclass(frozen=True, slots=True)
 class AuditFilter:
     """Optional narrowing of the audit listing."""
@@ -71,6 +80,8 @@ async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[
     if flt.resource_type:
         qs = qs.filter(resource_type=flt.resource_type)
     if flt.resource_id:
+        if len(flt.resource_id) > RESOURCE_ID_MAX_LENGTH:  # the ORM would raise on the lookup
+            raise InvalidInput.single("resourceId", FieldCode.TOO_LONG, "Resource id is too long")
         qs = qs.filter(resource_id=flt.resource_id)
     if flt.user_id is not None:
         qs = qs.filter(user_id=flt.user_id)
@@ -82,7 +93,6 @@ async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[
         moment, last_id = parse_time_id_cursor(page.after)
         # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
         qs = qs.filter(Q(timestamp__lt=moment) | Q(timestamp=moment, id__lt=last_id))
-    rows = await qs.order_by("-timestamp", "-id").limit(page.first + 1)
-    has_next = len(rows) > page.first
-    rows = rows[: page.first]
-    return Page(rows, [time_id_cursor(r.timestamp, r.id) for r in rows], has_next)
+    return await fetch_page(
+        qs, page, ("-timestamp", "-id"), lambda r: time_id_cursor(r.timestamp, r.id)
+    )

@@ -26,6 +26,8 @@ from domcctv.services.security import (
     verify_password,
 )
 
+EMAIL_MAX_LENGTH = 100  # users.email
+
 
 @dataclass(frozen=True, slots=True)
 class RequestInfo:
@@ -93,12 +95,20 @@ async def _fail_login(
     return AuthenticationFailed("Invalid e-mail or password")
 
 
+async def _user_by_email(email: str) -> User | None:
+    # Longer than the column can hold: no such account. The ORM would raise a field
+    # ValidationError on the lookup itself, which would surface as an internal error.
+    if len(email) > EMAIL_MAX_LENGTH:
+        return None
+    return await User.get_or_none(email=email)
+
+
 async def login(
     email: str, password: str, *, settings: Settings, tokens: AccessTokens, info: RequestInfo
 ) -> TokenPair:
     """Check credentials (bcrypt in a thread); lock the account after repeated failures."""
     email = email.strip().lower()
-    user = await User.get_or_none(email=email)
+    user = await _user_by_email(email)
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
         await audit.record(
@@ -252,8 +262,8 @@ async def request_password_reset(
     email: str, *, settings: Settings, mailer: Mailer, info: RequestInfo
 ) -> None:
     """E-mail a single-use link. Answers the same whether or not the account exists."""
-    user = await User.get_or_none(email=email.strip().lower(), is_active=True)
-    if user is None:
+    user = await _user_by_email(email.strip().lower())
+    if user is None or not user.is_active:
         return
     token = new_opaque_token()
     await PasswordResetToken.create(

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor, Permission
@@ -14,7 +13,7 @@ from domcctv.domain.errors import Conflict, ErrorCode, FieldCode, NotFound, Perm
 from domcctv.domain.rut import InvalidRutError, normalize_rut
 from domcctv.models import AuditAction, Company, ResourceType
 from domcctv.services import audit
-from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
+from domcctv.services.pagination import Page, PageRequest, ascending_page
 from domcctv.services.scoping import companies_in
 from domcctv.services.validation import Checker
 
@@ -161,14 +160,7 @@ async def list_companies(
             qs = qs.filter(name__istartswith=term)
     if active is not None:
         qs = qs.filter(is_active=active)
-    if page.after:
-        name, last_id = parse_text_id_cursor(page.after)
-        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
-        qs = qs.filter(Q(name__gt=name) | Q(name=name, id__gt=last_id))
-    rows = await qs.order_by("name", "id").limit(page.first + 1)
-    has_next = len(rows) > page.first
-    rows = rows[: page.first]
-    return Page(rows, [encode_cursor(r.name, r.id) for r in rows], has_next)
+    return await ascending_page(qs, page, "name")
 
 
 async def companies_by_id(ids: list[int], *, actor: Actor) -> list[Company | None]:

@@ -15,9 +15,17 @@ from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
 from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrection, ResourceType
 from domcctv.services import audit
-from domcctv.services.pagination import Page, PageRequest, parse_time_id_cursor, time_id_cursor
+from domcctv.services.pagination import (
+    Page,
+    PageRequest,
+    fetch_page,
+    parse_time_id_cursor,
+    time_id_cursor,
+)
 from domcctv.services.scoping import events_in, metadata_in
 from domcctv.services.validation import as_utc
+
+CAMERA_CODE_MAX_LENGTH = 64  # events.camera_code
 
 
 class PlateMatch(StrEnum):
@@ -94,6 +102,8 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
     elif not flt.include_archived:
         qs = qs.exclude(status=EventStatus.ARCHIVED)
     if flt.camera_code:
+        if len(flt.camera_code) > CAMERA_CODE_MAX_LENGTH:  # the ORM would raise on the lookup
+            raise InvalidInput.single("cameraCode", FieldCode.TOO_LONG, "Camera code is too long")
         qs = qs.filter(camera_code=flt.camera_code)
     if flt.documented is not None:
         qs = qs.filter(has_basic_metadata=flt.documented)
@@ -120,9 +130,9 @@ async def search_events(
     if page.after:
         moment, last_id = parse_time_id_cursor(page.after)
         qs = qs.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=last_id))
-    rows = await qs.order_by("-event_time", "-id").limit(page.first + 1)
-    has_next = len(rows) > page.first
-    rows = rows[: page.first]
+    result = await fetch_page(
+        qs, page, ("-event_time", "-id"), lambda r: time_id_cursor(r.event_time, r.id)
+    )
     if audit_search:
         await audit.record(
             actor,
@@ -131,7 +141,7 @@ async def search_events(
             company_id=actor.company_id if not actor.is_staff else flt.company_id,
             after=_filter_snapshot(flt, page),
         )
-    return Page(rows, [time_id_cursor(r.event_time, r.id) for r in rows], has_next)
+    return result
 
 
 def _filter_snapshot(flt: EventFilter, page: PageRequest) -> dict[str, object]:

@@ -9,8 +9,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from domcctv.domain.errors import FieldCode, InvalidInput
 
@@ -101,3 +107,26 @@ def parse_text_id_cursor(cursor: str) -> tuple[str, int]:
     if not isinstance(text, str):
         raise _malformed()
     return text, _row_id(row_id)
+
+
+async def fetch_page[M: Model](
+    qs: QuerySet[M], page: PageRequest, order: tuple[str, ...], cursor: Callable[[M], str]
+) -> Page[M]:
+    """One extra row tells whether another page follows; no COUNT(*) needed."""
+    rows = await qs.order_by(*order).limit(page.first + 1)
+    has_next = len(rows) > page.first
+    rows = rows[: page.first]
+    return Page(rows, [cursor(r) for r in rows], has_next)
+
+
+async def ascending_page[M: Model](qs: QuerySet[M], page: PageRequest, field: str) -> Page[M]:
+    """Keyset page ordered by (``field``, id) ascending, e.g. names or plates."""
+    if page.after:
+        value, last_id = parse_text_id_cursor(page.after)
+        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
+        after_value: dict[str, Any] = {f"{field}__gt": value}
+        same_value: dict[str, Any] = {field: value, "id__gt": last_id}
+        qs = qs.filter(Q(**after_value) | Q(**same_value))
+    return await fetch_page(
+        qs, page, (field, "id"), lambda r: encode_cursor(getattr(r, field), r.pk)
+    )

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
@@ -22,7 +21,7 @@ from domcctv.domain.errors import (
 from domcctv.models import AuditAction, AuthSession, ResourceType, User
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
-from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
+from domcctv.services.pagination import Page, PageRequest, ascending_page
 from domcctv.services.scoping import companies_in, users_in
 from domcctv.services.security import check_password_strength, hash_password
 from domcctv.services.validation import Checker
@@ -246,14 +245,7 @@ async def list_users(
             if "@" in term
             else qs.filter(last_name__istartswith=term)
         )
-    if page.after:
-        last_name, last_id = parse_text_id_cursor(page.after)
-        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
-        qs = qs.filter(Q(last_name__gt=last_name) | Q(last_name=last_name, id__gt=last_id))
-    rows = await qs.order_by("last_name", "id").limit(page.first + 1)
-    has_next = len(rows) > page.first
-    rows = rows[: page.first]
-    return Page(rows, [encode_cursor(r.last_name, r.id) for r in rows], has_next)
+    return await ascending_page(qs, page, "last_name")
 
 
 async def users_by_id(ids: list[int], *, actor: Actor) -> list[User | None]:

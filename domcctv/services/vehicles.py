@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor, Permission
@@ -18,7 +17,7 @@ from domcctv.domain.errors import (
 from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
 from domcctv.models import AuditAction, ResourceType, Vehicle
 from domcctv.services import audit
-from domcctv.services.pagination import Page, PageRequest, encode_cursor, parse_text_id_cursor
+from domcctv.services.pagination import Page, PageRequest, ascending_page
 from domcctv.services.scoping import companies_in, vehicles_in
 
 
@@ -87,14 +86,7 @@ async def list_vehicles(
     qs = vehicles_in(actor.scope)
     if company_id is not None:
         qs = qs.filter(company_id=company_id)
-    if page.after:
-        plate, last_id = parse_text_id_cursor(page.after)
-        # Q, not exclude(a=, b=): Tortoise negates each keyword separately (NOT a AND NOT b).
-        qs = qs.filter(Q(plate__gt=plate) | Q(plate=plate, id__gt=last_id))
-    rows = await qs.order_by("plate", "id").limit(page.first + 1)
-    has_next = len(rows) > page.first
-    rows = rows[: page.first]
-    return Page(rows, [encode_cursor(r.plate, r.id) for r in rows], has_next)
+    return await ascending_page(qs, page, "plate")
 
 
 async def company_for_plate(normalized_plate: str) -> int | None:
