@@ -1,0 +1,110 @@
+"""The ingest pipeline on its own (real DB): idempotency, merge window, unread and garbage
+plates, registry assignment, and the versioned queue payload."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domcctv.domain.plates import PlateFormat
+from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture
+from domcctv.models import AuditAction, AuditLog, Event, PlateReadRecord
+from domcctv.services.ingest import IngestResult, record_plate_read
+
+from factories import make_company, make_vehicle
+
+T0 = datetime(2025, 1, 15, 11, 30, 12, tzinfo=UTC)
+
+
+def read(
+    key: str,
+    plate: str = "HJKL42",
+    camera: str = "CAM-1",
+    *,
+    at: datetime = T0,
+    confidence: float = 96.0,
+) -> PlateRead:
+    return PlateRead(
+        source=ReadSource.PUSH,
+        natural_key=key,
+        camera_code=camera,
+        camera_name=camera,
+        plate_text=plate,
+        confidence=confidence,
+        occurred_at=at,
+        pictures=(StoredPicture("licensePlatePicture", "a.jpg"),),
+    )
+
+
+async def ingest(r: PlateRead):  # type: ignore[no-untyped-def]
+    return await record_plate_read(r, threshold=85.0, merge_window_seconds=60)
+
+
+async def test_same_natural_key_twice_is_stored_once(db) -> None:
+    assert (await ingest(read("uuid:1"))).result is IngestResult.CREATED
+    assert (await ingest(read("uuid:1"))).result is IngestResult.DUPLICATE
+    assert await PlateReadRecord.all().count() == 1
+    assert await Event.all().count() == 1
+    assert await AuditLog.filter(action=AuditAction.INGEST_EVENT).count() == 1
+
+
+async def test_other_camera_within_window_merges_outside_window_does_not(db) -> None:
+    await ingest(read("uuid:a", camera="CAM-1"))
+    merged = await ingest(read("uuid:b", camera="CAM-2", at=T0 + timedelta(seconds=20)))
+    assert merged.result is IngestResult.MERGED
+    assert merged.event is not None
+    assert merged.event.secondary_camera["code"] == "CAM-2"
+    later = await ingest(read("uuid:c", camera="CAM-2", at=T0 + timedelta(minutes=5)))
+    assert later.result is IngestResult.CREATED
+    assert await Event.filter(plate="HJKL42").count() == 2
+
+
+async def test_same_pass_through_another_channel_attaches(db) -> None:
+    first = await ingest(read("uuid:x", at=T0.replace(microsecond=250_000)))
+    again = await ingest(read("hcp:SYS1", at=T0))  # backfill of the same pass, no fraction
+    assert again.result is IngestResult.ATTACHED
+    assert again.event is not None
+    assert first.event is not None
+    assert again.event.id == first.event.id
+    assert await PlateReadRecord.filter(event_id=first.event.id).count() == 2
+
+
+async def test_registered_plate_is_assigned_unknown_is_not(db) -> None:
+    company = await make_company()
+    await make_vehicle(company, "FK1234")
+    known = await ingest(read("uuid:k", plate="FK-1234"))
+    unknown = await ingest(read("uuid:u", plate="ZZYX11"))
+    assert known.event is not None
+    assert unknown.event is not None
+    assert known.event.company_id == company.id
+    assert unknown.event.company_id is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_format"),
+    [
+        ("unknown", PlateFormat.UNREAD),
+        ("%%$#!!", PlateFormat.UNREAD),
+        ("AB123CD", PlateFormat.FOREIGN),
+    ],
+)
+async def test_unread_and_garbage_reads_are_kept_as_evidence(db, text, expected_format) -> None:
+    outcome = await ingest(read(f"uuid:{text}", plate=text, confidence=0.0))
+    assert outcome.event is not None
+    assert outcome.event.plate_format is expected_format
+    assert outcome.event.plate_raw == text
+    assert outcome.event.low_confidence is True
+
+
+async def test_two_unread_reads_never_merge(db) -> None:
+    await ingest(read("uuid:1", plate="unknown", camera="CAM-1"))
+    second = await ingest(read("uuid:2", plate="unknown", camera="CAM-2"))
+    assert second.result is IngestResult.CREATED
+
+
+def test_queue_payload_round_trips_and_rejects_unknown_versions() -> None:
+    original = read("uuid:rt")
+    assert PlateRead.from_json(original.to_json()) == original
+    with pytest.raises(ValueError, match="version"):
+        PlateRead.from_json({**original.to_json(), "v": 2})
