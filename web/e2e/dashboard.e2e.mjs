@@ -1,0 +1,345 @@
+#!/usr/bin/env node
+// End-to-end test of the dashboard against the real backend, in Debian's Chromium.
+//
+// Starts `domcctv serve` itself (fresh SQLite database in a temp dir, demo seed, fast bcrypt, no
+// simulator) on a free port, waits for /health, then drives the UI:
+//   1. operador@domcctv.cl logs in, searches HJKL42, opens a DETECTED event, documents it with a
+//      guide number and sees DOCUMENTED; a second tab on the Live page receives the change over
+//      graphql-ws; searching by the guide number finds the event documented; logs out.
+//   2. cliente@pacificosur.cl logs in: HJKL42 (Constructora Andes) is not listed, KBWZ93 (Minera
+//      Pacífico Sur) is; staff pages are not offered; the ES/EN toggle switches the UI language.
+// Screenshots go to e2e/artifacts/ (gitignored). The server is stopped at the end, also on failure.
+// Without /usr/bin/chromium it prints SKIPPED and exits 0 (CI installs chromium).
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const webDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoDir = resolve(webDir, '..');
+const artifacts = join(webDir, 'e2e', 'artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SERVER_BIN = process.env.DOMCCTV_BIN ?? join(repoDir, '.venv', 'bin', 'domcctv');
+const PASSWORD = 'DomCctv-2025!';
+const TIMEOUT_MS = 20_000;
+
+if (!existsSync(CHROMIUM)) {
+  console.log('='.repeat(72));
+  console.log(`SKIPPED: ${CHROMIUM} missing — browser e2e not run (apt-get install -y chromium)`);
+  console.log('='.repeat(72));
+  process.exit(0);
+}
+if (!existsSync(SERVER_BIN)) {
+  console.error(`e2e: backend not found at ${SERVER_BIN} (create the venv: pip install -e .)`);
+  process.exit(1);
+}
+
+const { launchBrowser } = await import('./browser.mjs');
+
+function newestMtime(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
+}
+
+/** Build web/dist unless it is newer than every source (E2E_SKIP_BUILD=1 reuses any dist). */
+function ensureBuilt() {
+  const index = join(webDir, 'dist', 'index.html');
+  if (existsSync(index) && process.env.E2E_SKIP_BUILD === '1') return;
+  const sources = ['src', 'graphql', 'index.html', 'vite.config.ts', 'package-lock.json', 'public'];
+  const newest = Math.max(...sources.map((s) => join(webDir, s)).filter(existsSync).map(newestMtime));
+  if (existsSync(index) && statSync(index).mtimeMs >= newest) {
+    console.log('e2e: reusing web/dist (up to date)');
+    return;
+  }
+  console.log('e2e: building web/dist …');
+  const r = spawnSync(join(webDir, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], {
+    cwd: webDir,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('vite build failed');
+}
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitForHealth(base, server, deadlineMs = 90_000) {
+  const start = Date.now();
+  while (Date.now() - start < deadlineMs) {
+    if (server.exitCode !== null) throw new Error(`server exited early (code ${server.exitCode}); see e2e/artifacts/server.log`);
+    try {
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('server did not become healthy in time');
+}
+
+function startServer(port, dataDir) {
+  const env = {
+    ...process.env,
+    APP_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: `sqlite://${join(dataDir, 'e2e.sqlite3')}`,
+    JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
+    SEED_DEMO_DATA: 'true',
+    BCRYPT_ROUNDS: '4',
+    SIMULATOR_ENABLED: 'false',
+    REDIS_URL: '',
+    HIKCENTRAL_URL: '',
+    MEDIA_DIR: join(dataDir, 'media'),
+    MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'WARNING',
+  };
+  const log = createWriteStream(join(artifacts, 'server.log'));
+  // cwd = the temp dir, so a developer's .env is not picked up.
+  const server = spawn(SERVER_BIN, ['serve'], { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  server.stdout.pipe(log);
+  server.stderr.pipe(log);
+  return server;
+}
+
+async function stopServer(server) {
+  if (!server || server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise((r) => server.once('exit', r));
+  try {
+    process.kill(-server.pid, 'SIGTERM');
+  } catch {
+    server.kill('SIGTERM');
+  }
+  const timer = new Promise((r) => setTimeout(r, 8000, 'timeout'));
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      server.kill('SIGKILL');
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+let passed = 0;
+let currentPage = null;
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+  } catch (err) {
+    if (currentPage) {
+      const shot = join(artifacts, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+      await currentPage.screenshot({ path: shot, fullPage: true }).catch(() => undefined);
+      console.error(`  screenshot: ${shot}`);
+    }
+    console.error(`✗ ${name}\n  ${err?.stack ?? err}`);
+    throw err;
+  }
+  passed += 1;
+  console.log(`✓ ${name} (${Date.now() - t0} ms)`);
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function login(page, base, email) {
+  await page.goto(`${base}/#/login`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('user-menu').waitFor();
+}
+
+async function searchPlate(page, plate) {
+  await page.getByTestId('nav-events').click();
+  await page.getByTestId('search-plate').fill(plate);
+  const response = page.waitForResponse((r) => {
+    const body = r.request().postDataJSON?.() ?? null;
+    return body?.operationName === 'SearchEvents' && body?.variables?.filter?.plate === plate;
+  });
+  await page.getByTestId('search-submit').click();
+  await response;
+  // Wait for the table to settle on this search (or for an error to show).
+  await page.waitForFunction(
+    (p) => {
+      if (document.querySelector('.MuiAlert-standardError')) return true;
+      const count = document.querySelector('[data-testid="events-count"]')?.textContent ?? '';
+      const rows = [...document.querySelectorAll('[data-testid="event-row"]')];
+      const settled = !/Cargando|Loading/.test(count);
+      return settled && rows.every((r) => r.getAttribute('data-plate') === p);
+    },
+    plate,
+    { timeout: TIMEOUT_MS },
+  );
+  const alert = page.locator('.MuiAlert-standardError');
+  if (await alert.count()) throw new Error(`search failed: ${await alert.first().textContent()}`);
+  return page.getByTestId('event-row');
+}
+
+async function logout(page) {
+  await page.getByTestId('user-menu').click();
+  await page.getByTestId('logout').click();
+  await page.getByTestId('login-submit').waitFor();
+}
+
+async function run(base) {
+  const browser = await launchBrowser();
+  try {
+    const { context } = browser;
+    context.setDefaultTimeout(TIMEOUT_MS);
+    const page = context.pages()[0] ?? (await context.newPage());
+    currentPage = page;
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    const guide = `GD-E2E-${Date.now() % 1_000_000}`;
+
+    await step('operator logs in', async () => {
+      await login(page, base, 'operador@domcctv.cl');
+      await page.getByTestId('events-table').waitFor();
+      assert((await page.getByTestId('nav-users').count()) === 0, 'operator must not see Users');
+      assert((await page.getByTestId('nav-audit').count()) === 0, 'operator must not see Audit');
+    });
+
+    const live = await context.newPage();
+    await step('live tab connects over graphql-ws', async () => {
+      await live.goto(`${base}/#/live`);
+      await live.locator('[data-testid="live-status"][data-state="connected"]').waitFor();
+    });
+
+    await step('operator searches HJKL42', async () => {
+      const rows = await searchPlate(page, 'HJKL42');
+      assert((await rows.count()) > 0, 'expected HJKL42 events');
+    });
+
+    await step('operator documents a DETECTED event', async () => {
+      const detected = page.locator('[data-testid="event-row"]', {
+        has: page.locator('[data-testid="status-chip"][data-status="DETECTED"]'),
+      });
+      await detected.first().click();
+      await page.getByTestId('metadata-form').waitFor();
+      assert((await page.locator('h1 [data-testid="status-chip"]').getAttribute('data-status')) === 'DETECTED', 'event should start DETECTED');
+      await page.getByTestId('metadata-guide').fill(guide);
+      await page.getByTestId('metadata-submit').click();
+      await page.locator('h1 [data-testid="status-chip"][data-status="DOCUMENTED"]').waitFor();
+      await page.getByTestId('notification').waitFor();
+      await page.screenshot({ path: join(artifacts, 'operator-event-documented.png'), fullPage: true });
+    });
+
+    await step('live tab receives the documented event', async () => {
+      const item = live.getByTestId('live-item').filter({ hasText: 'HJ·KL·42' });
+      await item.first().waitFor();
+      await live.screenshot({ path: join(artifacts, 'operator-live.png') });
+      await live.close();
+    });
+
+    await step('search by guide number finds it DOCUMENTED', async () => {
+      await page.getByTestId('nav-events').click();
+      await page.getByTestId('search-plate').fill('');
+      await page.getByLabel(/N° guía/).fill(guide);
+      await page.getByTestId('search-submit').click();
+      const row = page.getByTestId('event-row').filter({ hasText: guide });
+      await row.first().waitFor();
+      assert((await page.getByTestId('event-row').count()) === 1, 'guide number should match one event');
+      assert(
+        (await row.locator('[data-testid="status-chip"]').getAttribute('data-status')) === 'DOCUMENTED',
+        'row should show DOCUMENTED',
+      );
+      await page.getByRole('button', { name: 'Limpiar' }).click();
+    });
+
+    await step('operator logs out', async () => {
+      await logout(page);
+    });
+
+    await step('Pacífico Sur client does not see HJKL42', async () => {
+      await login(page, base, 'cliente@pacificosur.cl');
+      await page.getByTestId('events-table').waitFor();
+      for (const hidden of ['nav-users', 'nav-audit', 'nav-companies']) {
+        assert((await page.getByTestId(hidden).count()) === 0, `client must not see ${hidden}`);
+      }
+      const rows = await searchPlate(page, 'HJKL42');
+      assert((await rows.count()) === 0, 'HJKL42 belongs to Constructora Andes: must not be listed');
+      await page.getByText('No hay eventos que cumplan los criterios.').waitFor();
+    });
+
+    await step('Pacífico Sur client sees KBWZ93', async () => {
+      const rows = await searchPlate(page, 'KBWZ93');
+      assert((await rows.count()) > 0, 'KBWZ93 (Minera Pacífico Sur) must be listed');
+      const companies = await page.locator('[data-testid="event-row"] td:nth-child(3)').allTextContents();
+      assert(companies.every((c) => c === 'Minera Pacífico Sur'), `unexpected companies: ${companies}`);
+      await page.screenshot({ path: join(artifacts, 'client-events.png'), fullPage: true });
+    });
+
+    await step('language toggle switches to English and back', async () => {
+      await page.getByTestId('lang-en').click();
+      await page.getByRole('heading', { name: 'Event search' }).waitFor();
+      await page.getByTestId('lang-es').click();
+      await page.getByRole('heading', { name: 'Búsqueda de eventos' }).waitFor();
+    });
+
+    await step('no uncaught page errors', async () => {
+      assert(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+async function main() {
+  mkdirSync(artifacts, { recursive: true });
+  for (const f of readdirSync(artifacts)) {
+    if (f.startsWith('failure-')) rmSync(join(artifacts, f), { force: true });
+  }
+  ensureBuilt();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'domcctv-e2e-'));
+  const base = `http://127.0.0.1:${port}`;
+  const server = startServer(port, dataDir);
+  const stop = async () => {
+    await stopServer(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => void stop().finally(() => process.exit(130)));
+  }
+  process.once('exit', () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+  let failed = 0;
+  try {
+    console.log(`e2e: starting backend on ${base}`);
+    await waitForHealth(base, server);
+    await run(base);
+  } catch {
+    failed = 1;
+  } finally {
+    await stop();
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+await main();
