@@ -215,7 +215,7 @@ async def test_sync_cameras_from_simulated_hikcentral(settings, db) -> None:
                 "mutation { syncCamerasFromHikCentral { __typename ... on "
                 "SyncCamerasSuccess { created updated cameras { code source } } } }"
             )
-            first = (await _post(running, query, {}, token))
+            first = await _post(running, query, {}, token)
             assert first.get("data"), first
             first = first["data"]
             again = (await _post(running, query, {}, token))["data"]
