@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domcctv.services import auth as auth_service
@@ -64,7 +66,12 @@ class AuthMutation:
         description="Log in with e-mail and password. Repeated failures lock "
         "the account for LOGIN_LOCKOUT_SECONDS."
     )
-    async def login(self, info: Info, email: str, password: str) -> LoginResult:
+    async def login(
+        self,
+        info: Info,
+        email: Annotated[str, strawberry.argument(description="Login e-mail (case-insensitive).")],
+        password: Annotated[str, strawberry.argument(description="Password.")],
+    ) -> LoginResult:
         ctx = info.context
 
         async def run() -> AuthSuccess:
@@ -83,7 +90,13 @@ class AuthMutation:
         description="Exchange a refresh token for new tokens. The presented "
         "token is spent; replaying it revokes the session."
     )
-    async def refresh_token(self, info: Info, refresh_token: str) -> RefreshTokenResult:
+    async def refresh_token(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str, strawberry.argument(description="The refresh token from the last AuthSuccess.")
+        ],
+    ) -> RefreshTokenResult:
         ctx = info.context
 
         async def run() -> AuthSuccess:
@@ -110,7 +123,12 @@ class AuthMutation:
         extensions=requires(),
     )
     async def change_password(
-        self, info: Info, current_password: str, new_password: str
+        self,
+        info: Info,
+        current_password: Annotated[str, strawberry.argument(description="Your current password.")],
+        new_password: Annotated[
+            str, strawberry.argument(description="The new password (10-72 chars, 2 classes).")
+        ],
     ) -> OkResult:
         ctx = info.context
 
@@ -126,7 +144,9 @@ class AuthMutation:
         description="E-mail a password-reset link. Always succeeds, so it "
         "does not reveal which e-mails have accounts."
     )
-    async def request_password_reset(self, info: Info, email: str) -> OkResult:
+    async def request_password_reset(
+        self, info: Info, email: Annotated[str, strawberry.argument(description="Account e-mail.")]
+    ) -> OkResult:
         ctx = info.context
         await auth_service.request_password_reset(
             email, settings=ctx.settings, mailer=ctx.services.mailer, info=ctx.request_info
@@ -134,7 +154,14 @@ class AuthMutation:
         return OkSuccess(ok=True)
 
     @strawberry.mutation(description="Set a new password with an e-mailed reset token.")
-    async def reset_password(self, info: Info, token: str, new_password: str) -> OkResult:
+    async def reset_password(
+        self,
+        info: Info,
+        token: Annotated[str, strawberry.argument(description="Token from the e-mailed link.")],
+        new_password: Annotated[
+            str, strawberry.argument(description="The new password (10-72 chars, 2 classes).")
+        ],
+    ) -> OkResult:
         ctx = info.context
 
         async def run() -> OkSuccess:
@@ -146,7 +173,11 @@ class AuthMutation:
         return await mutate(run)  # type: ignore[return-value]
 
     @strawberry.mutation(description=describe("Update your UI preferences."), extensions=requires())
-    async def update_my_preferences(self, info: Info, input: PreferencesInput) -> PreferencesResult:
+    async def update_my_preferences(
+        self,
+        info: Info,
+        input: Annotated[PreferencesInput, strawberry.argument(description="The changes.")],
+    ) -> PreferencesResult:
         async def run() -> PreferencesSuccess:
             prefs = await prefs_service.update_preferences(
                 info.context.actor,

@@ -78,7 +78,11 @@ class CompanyQuery:
     @strawberry.field(
         description=describe("One company (null if missing or not yours)."), extensions=requires()
     )
-    async def company(self, info: Info, id: strawberry.ID) -> Company | None:
+    async def company(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Company global id.")],
+    ) -> Company | None:
         pk = int_pk(id, "Company")
         row = await service.get_company(info.context.actor, pk) if pk is not None else None
         return Company.from_model(row) if row else None
@@ -112,7 +116,11 @@ class CompanyMutation:
         ),
         extensions=requires(Permission.MANAGE_COMPANIES),
     )
-    async def create_company(self, info: Info, input: CompanyInput) -> CompanyResult:
+    async def create_company(
+        self,
+        info: Info,
+        input: Annotated[CompanyInput, strawberry.argument(description="The new company.")],
+    ) -> CompanyResult:
         async def run() -> CompanySuccess:
             row = await service.create_company(info.context.actor, _data(input))
             return CompanySuccess(company=Company.from_model(row))
@@ -124,7 +132,10 @@ class CompanyMutation:
         extensions=requires(Permission.MANAGE_COMPANIES),
     )
     async def update_company(
-        self, info: Info, id: strawberry.ID, input: CompanyInput
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Company global id.")],
+        input: Annotated[CompanyInput, strawberry.argument(description="Fields to change.")],
     ) -> CompanyResult:
         async def run() -> CompanySuccess:
             row = await service.update_company(
@@ -141,7 +152,15 @@ class CompanyMutation:
         extensions=requires(Permission.MANAGE_COMPANIES),
     )
     async def register_vehicle(
-        self, info: Info, company_id: strawberry.ID, plate: str, description: str = ""
+        self,
+        info: Info,
+        company_id: Annotated[
+            strawberry.ID, strawberry.argument(description="Owning company global id.")
+        ],
+        plate: Annotated[str, strawberry.argument(description="Plate, any format (HJ·KL·42).")],
+        description: Annotated[
+            str, strawberry.argument(description="Free text (tractor, trailer, ...).")
+        ] = "",
     ) -> VehicleResult:
         async def run() -> VehicleSuccess:
             row = await vehicle_service.register_vehicle(
@@ -158,7 +177,11 @@ class CompanyMutation:
         description=describe("Remove a plate from the registry.", Permission.MANAGE_COMPANIES),
         extensions=requires(Permission.MANAGE_COMPANIES),
     )
-    async def remove_vehicle(self, info: Info, id: strawberry.ID) -> OkResult:
+    async def remove_vehicle(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Vehicle global id.")],
+    ) -> OkResult:
         async def run() -> OkSuccess:
             await vehicle_service.remove_vehicle(
                 info.context.actor, required_pk(id, "Vehicle", "id")

@@ -82,7 +82,11 @@ class EventQuery:
         ),
         extensions=requires(Permission.READ_EVENTS),
     )
-    async def event(self, info: Info, id: strawberry.ID) -> Event | None:
+    async def event(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Event global id.")],
+    ) -> Event | None:
         pk = int_pk(id, "Event")
         ctx = info.context
         row = await service.get_event(ctx.actor, pk) if pk is not None else None
@@ -107,7 +111,10 @@ class EventMutation:
         extensions=requires(),
     )
     async def document_event(
-        self, info: Info, event_id: strawberry.ID, input: EventMetadataInput
+        self,
+        info: Info,
+        event_id: Annotated[strawberry.ID, strawberry.argument(description="Event global id.")],
+        input: Annotated[EventMetadataInput, strawberry.argument(description="The documentation.")],
     ) -> EventResult:
         async def run() -> EventSuccess:
             event, _ = await doc_service.document_event(
@@ -134,7 +141,10 @@ class EventMutation:
         extensions=requires(),
     )
     async def change_event_status(
-        self, info: Info, event_id: strawberry.ID, status: EventStatus
+        self,
+        info: Info,
+        event_id: Annotated[strawberry.ID, strawberry.argument(description="Event global id.")],
+        status: Annotated[EventStatus, strawberry.argument(description="Target status.")],
     ) -> EventResult:
         async def run() -> EventSuccess:
             event = await doc_service.change_status(
@@ -151,7 +161,11 @@ class EventMutation:
         extensions=requires(),
     )
     async def correct_event_plate(
-        self, info: Info, event_id: strawberry.ID, plate: str, reason: str
+        self,
+        info: Info,
+        event_id: Annotated[strawberry.ID, strawberry.argument(description="Event global id.")],
+        plate: Annotated[str, strawberry.argument(description="The correct plate, any format.")],
+        reason: Annotated[str, strawberry.argument(description="Why (kept in the history).")],
     ) -> EventResult:
         async def run() -> EventSuccess:
             event = await doc_service.correct_plate(
@@ -168,7 +182,10 @@ class EventMutation:
         extensions=requires(),
     )
     async def assign_event_company(
-        self, info: Info, event_id: strawberry.ID, company_id: strawberry.ID
+        self,
+        info: Info,
+        event_id: Annotated[strawberry.ID, strawberry.argument(description="Event global id.")],
+        company_id: Annotated[strawberry.ID, strawberry.argument(description="Company global id.")],
     ) -> EventResult:
         async def run() -> EventSuccess:
             event = await doc_service.assign_company(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from domcctv.domain.access import Permission
@@ -18,7 +20,11 @@ class NodeQuery:
     @strawberry.field(
         description="Fetch any object by global id (null if missing or not visible to you)."
     )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Global id of any object.")],
+    ) -> Node | None:
         ctx = info.context
         decoded = from_global_id(id)
         pk = int_pk(id, decoded[0]) if decoded is not None else None

@@ -61,7 +61,11 @@ class UserQuery:
         description=describe("One user (yourself, or any visible user with MANAGE_USERS)."),
         extensions=requires(),
     )
-    async def user(self, info: Info, id: strawberry.ID) -> User | None:
+    async def user(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="User global id.")],
+    ) -> User | None:
         pk = int_pk(id, "User")
         row = await service.get_user(info.context.actor, pk) if pk is not None else None
         return User.from_model(row) if row else None
@@ -73,7 +77,11 @@ class UserMutation:
         description=describe("Create an account.", Permission.MANAGE_USERS),
         extensions=requires(Permission.MANAGE_USERS),
     )
-    async def create_user(self, info: Info, input: CreateUserInput) -> UserResult:
+    async def create_user(
+        self,
+        info: Info,
+        input: Annotated[CreateUserInput, strawberry.argument(description="The new account.")],
+    ) -> UserResult:
         async def run() -> UserSuccess:
             row = await service.create_user(
                 info.context.actor,
@@ -101,7 +109,10 @@ class UserMutation:
         extensions=requires(Permission.MANAGE_USERS),
     )
     async def update_user(
-        self, info: Info, id: strawberry.ID, input: UpdateUserInput
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="User global id.")],
+        input: Annotated[UpdateUserInput, strawberry.argument(description="Fields to change.")],
     ) -> UserResult:
         async def run() -> UserSuccess:
             row = await service.update_user(
@@ -128,7 +139,11 @@ class UserMutation:
         ),
         extensions=requires(Permission.MANAGE_USERS),
     )
-    async def grant_permission(self, info: Info, input: GrantPermissionInput) -> GrantResult:
+    async def grant_permission(
+        self,
+        info: Info,
+        input: Annotated[GrantPermissionInput, strawberry.argument(description="The grant.")],
+    ) -> GrantResult:
         async def run() -> GrantSuccess:
             user_id = required_pk(input.user_id, "User", "userId")
             grant = await perm_service.grant_permission(
@@ -148,7 +163,12 @@ class UserMutation:
         extensions=requires(Permission.MANAGE_USERS),
     )
     async def revoke_permission(
-        self, info: Info, user_id: strawberry.ID, permission: PermissionEnum
+        self,
+        info: Info,
+        user_id: Annotated[strawberry.ID, strawberry.argument(description="User global id.")],
+        permission: Annotated[
+            PermissionEnum, strawberry.argument(description="Permission to revoke.")
+        ],
     ) -> OkResult:
         async def run() -> OkSuccess:
             await perm_service.revoke_permission(

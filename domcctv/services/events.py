@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from domcctv.domain.access import Actor, Permission
@@ -111,13 +111,9 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
         qs = qs.filter(low_confidence=flt.low_confidence)
     if flt.guide_number:
         guide = flt.guide_number.strip()[:50]
-        ids = (
-            await metadata_in(actor.scope)
-            .filter(guide_number__startswith=guide)
-            .limit(1000)
-            .values_list("event_id", flat=True)
-        )
-        qs = qs.filter(id__in=list(ids))
+        # A subquery, not a capped id list: any cap silently drops matching events.
+        documented = metadata_in(actor.scope).filter(guide_number__startswith=guide)
+        qs = qs.filter(id__in=Subquery(documented.values("event_id")))
     return qs
 
 
