@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import anyio
 from anyio.abc import TaskGroup
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -86,6 +87,14 @@ class DomcctvGraphQL(GraphQL[Context, None]):
             ctx.auth_error = exc.code.value
             return
         ctx.set_actor(actor)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """GraphQL-over-HTTP: the body is a JSON object (or a list when batching); anything
+        else is the client's error (400), not a crash."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object")
+        return value
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         info = _request_info(request)

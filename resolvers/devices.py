@@ -101,7 +101,11 @@ class DeviceQuery:
     @strawberry.field(
         description=describe("One camera (null if missing or not staff)."), extensions=requires()
     )
-    async def camera(self, info: Info, id: strawberry.ID) -> Camera | None:
+    async def camera(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
+    ) -> Camera | None:
         pk = int_pk(id, "Camera")
         row = await service.get_camera(info.context.actor, pk) if pk is not None else None
         return Camera.from_model(row) if row else None
@@ -121,7 +125,12 @@ class DeviceMutation:
         description=describe("Create a yard.", Permission.SYSTEM_CONFIG),
         extensions=requires(Permission.SYSTEM_CONFIG),
     )
-    async def create_site(self, info: Info, name: str, address: str = "") -> SiteResult:
+    async def create_site(
+        self,
+        info: Info,
+        name: Annotated[str, strawberry.argument(description="Yard name (unique).")],
+        address: Annotated[str, strawberry.argument(description="Street address.")] = "",
+    ) -> SiteResult:
         async def run() -> SiteSuccess:
             site = await service.create_site(info.context.actor, name, address)
             return SiteSuccess(site=Site.from_model(site))
@@ -134,7 +143,13 @@ class DeviceMutation:
         ),
         extensions=requires(Permission.SYSTEM_CONFIG),
     )
-    async def add_camera(self, info: Info, input: AddCameraInput) -> CameraTokenResult:
+    async def add_camera(
+        self,
+        info: Info,
+        input: Annotated[
+            AddCameraInput, strawberry.argument(description="The camera and its ISAPI access.")
+        ],
+    ) -> CameraTokenResult:
         ctx = info.context
 
         async def run() -> CameraTokenSuccess:
@@ -163,7 +178,9 @@ class DeviceMutation:
         extensions=requires(Permission.SYSTEM_CONFIG),
     )
     async def rotate_camera_push_token(
-        self, info: Info, camera_id: strawberry.ID
+        self,
+        info: Info,
+        camera_id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
     ) -> CameraTokenResult:
         async def run() -> CameraTokenSuccess:
             camera, token = await service.rotate_push_token(
@@ -196,7 +213,11 @@ class DeviceMutation:
         description=describe("Take a snapshot now (ISAPI).", Permission.VIEW_VIDEOS),
         extensions=requires(Permission.VIEW_VIDEOS),
     )
-    async def take_snapshot(self, info: Info, camera_id: strawberry.ID) -> SnapshotResult:
+    async def take_snapshot(
+        self,
+        info: Info,
+        camera_id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
+    ) -> SnapshotResult:
         ctx = info.context
 
         async def run() -> SnapshotSuccess:
@@ -225,11 +246,20 @@ class DeviceMutation:
     async def ptz_control(
         self,
         info: Info,
-        camera_id: strawberry.ID,
-        pan: int = 0,
-        tilt: int = 0,
-        zoom: int = 0,
-        preset: int | None = None,
+        camera_id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
+        pan: Annotated[
+            int, strawberry.argument(description="Pan speed -100..100 (negative: left).")
+        ] = 0,
+        tilt: Annotated[
+            int, strawberry.argument(description="Tilt speed -100..100 (negative: down).")
+        ] = 0,
+        zoom: Annotated[
+            int, strawberry.argument(description="Zoom speed -100..100 (negative: out).")
+        ] = 0,
+        preset: Annotated[
+            int | None,
+            strawberry.argument(description="Go to this preset (1..256) instead of moving."),
+        ] = None,
     ) -> CameraResult:
         ctx = info.context
 
@@ -256,7 +286,14 @@ class DeviceMutation:
         extensions=requires(Permission.READ_EVENTS),
     )
     async def add_watchlist_entry(
-        self, info: Info, plate: str, reason: str = "", company_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        plate: Annotated[str, strawberry.argument(description="Plate to watch (any format).")],
+        reason: Annotated[str, strawberry.argument(description="Why it is watched.")] = "",
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Company global id (staff; null: DOM-wide)."),
+        ] = None,
     ) -> WatchlistResult:
         async def run() -> WatchlistSuccess:
             entry = await watch_service.add_entry(
@@ -270,7 +307,11 @@ class DeviceMutation:
         description=describe("Stop watching a plate.", Permission.READ_EVENTS),
         extensions=requires(Permission.READ_EVENTS),
     )
-    async def remove_watchlist_entry(self, info: Info, id: strawberry.ID) -> OkResult:
+    async def remove_watchlist_entry(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Watchlist entry global id.")],
+    ) -> OkResult:
         async def run() -> OkSuccess:
             await watch_service.remove_entry(
                 info.context.actor, required_pk(id, "WatchlistEntry", "id")

@@ -12,10 +12,27 @@ from domcctv.models import CameraSource
 from domcctv.models import Site as SiteModel
 from domcctv.models import WatchlistEntry as WatchlistModel
 from domcctv.services.devices import CameraHealth, health_of
+from schema.enums import describe_values
 from schema.relay import Node, to_global_id
 
 strawberry.enum(CameraHealth, description="Derived camera health.")
 strawberry.enum(CameraSource, description="Where the camera record comes from.")
+describe_values(
+    CameraHealth,
+    {
+        "ONLINE": "Seen (read, heartbeat or action) in the last 10 minutes.",
+        "STALE": "Not seen for more than 10 minutes.",
+        "ERROR": "Its last contact failed (see lastError).",
+        "UNKNOWN": "Never seen since it was registered.",
+    },
+)
+describe_values(
+    CameraSource,
+    {
+        "HIKCENTRAL": "Listed by HikCentral (synced by index code).",
+        "MANUAL": "Added by hand with its ISAPI address and credentials.",
+    },
+)
 
 
 @strawberry.type(description="A DOM yard grouping cameras.")

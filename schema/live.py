@@ -7,6 +7,7 @@ from enum import StrEnum
 
 import strawberry
 
+from schema.enums import describe_values
 from schema.events import Event
 
 
@@ -14,6 +15,16 @@ from schema.events import Event
 class EventChangeKind(StrEnum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
+
+
+describe_values(
+    EventChangeKind,
+    {
+        "CREATED": "A new truck pass.",
+        "UPDATED": "An existing event changed (second camera, documentation, status, plate "
+        "or company).",
+    },
+)
 
 
 @strawberry.type(description="A new or updated event, pushed live.")

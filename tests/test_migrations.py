@@ -102,21 +102,9 @@ def _declared_tables() -> list[str]:
     return sorted(found)
 
 
-SQLITE_REMAKE_DROPS_INDEXES = pytest.mark.xfail(
-    IS_SQLITE,
-    strict=True,
-    reason="BUG (migrations/0003_device_audit.py, not this suite's to fix): AlterField on "
-    "audit_logs makes Tortoise 1.1.9 rebuild the SQLite table (_remake_table) without "
-    "re-creating its indexes, so all four audit_logs indexes are lost on SQLite",
-)
-
-
 @pytest.mark.parametrize(
     "table",
-    [
-        pytest.param(t, marks=SQLITE_REMAKE_DROPS_INDEXES) if t == "audit_logs" else t
-        for t in _declared_tables()
-    ],
+    _declared_tables(),
 )
 async def test_every_index_and_unique_key_exists(db, table: str) -> None:
     (model,) = [m for m in _models() if m._meta.db_table == table]

@@ -122,11 +122,6 @@ def test_everything_in_the_foundation_schema_is_documented(graphql_schema: Graph
     assert missing == [], f"{len(missing)} undocumented: " + ", ".join(missing[:40])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="devices/live modules (another engineer's) still lack some enum value and "
-    "argument descriptions; remove this marker once they are documented",
-)
 def test_everything_else_in_the_schema_is_documented(graphql_schema: GraphQLSchema) -> None:
     missing = [
         f"{what} ({module})"

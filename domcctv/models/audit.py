@@ -68,8 +68,12 @@ class AuditLog(Model):
         "models.User", related_name="audit_logs", null=True, on_delete=fields.SET_NULL
     )
     user_id: int | None
-    action = fields.CharEnumField(AuditAction, max_length=30)
-    resource_type = fields.CharEnumField(ResourceType, max_length=10)
+    # Explicit descriptions: the default lists every enum value in the column comment, so each
+    # new value would need a migration (and a table rebuild on SQLite).
+    action = fields.CharEnumField(AuditAction, max_length=30, description="AuditAction value")
+    resource_type = fields.CharEnumField(
+        ResourceType, max_length=10, description="ResourceType value"
+    )
     resource_id = fields.CharField(max_length=64, default="")
     ip_address = fields.CharField(max_length=45, default="")
     user_agent = fields.CharField(max_length=300, default="")
