@@ -130,7 +130,7 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         settings=settings,
         tokens=AccessTokens(secret, settings.access_token_ttl_seconds),
         mailer=build_mailer(settings),
-        bus=RedisBus(redis) if redis is not None else InProcessBus(),
+        bus=RedisBus(redis, settings.redis_namespace) if redis is not None else InProcessBus(),
         media_signer=MediaSigner(secret),
         media_store=MediaStore(settings.media_dir),
         cipher=SecretBox(secret),
@@ -185,7 +185,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     redis = create_redis(settings.redis_url) if settings.redis_url else None
     services = build_services(settings, redis)
     store = MediaStore(settings.media_dir)
-    queue: IngestQueue = RedisStreamQueue(redis) if redis is not None else DatabaseQueue()
+    queue: IngestQueue = (
+        RedisStreamQueue(redis, namespace=settings.redis_namespace)
+        if redis is not None
+        else DatabaseQueue()
+    )
     schema = build_schema(
         max_depth=settings.graphql_max_depth,
         max_tokens=settings.graphql_max_tokens,

@@ -113,16 +113,19 @@ class InProcessBus(_LocalFanout):
 class RedisBus(_LocalFanout):
     """Redis pub/sub: one PSUBSCRIBE per process, local fan-out to subscribers."""
 
-    PATTERN = "domcctv:*"
-
-    def __init__(self, redis: Any) -> None:
+    def __init__(self, redis: Any, namespace: str = "domcctv") -> None:
         super().__init__()
         self._redis = redis
+        # Pub/sub ignores Redis database numbers, so deployments (and test runs) sharing a
+        # server are kept apart by a namespace prefix on the wire.
+        self._prefix = f"{namespace}|"
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
-        await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
+        await self._redis.publish(
+            self._prefix + channel, json.dumps(message, separators=(",", ":"))
+        )
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="redis-bus")
@@ -132,7 +135,7 @@ class RedisBus(_LocalFanout):
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.psubscribe(self.PATTERN)
+                await pubsub.psubscribe(f"{self._prefix}domcctv:*")
                 self._ready.set()
                 async for raw in pubsub.listen():
                     self._handle(raw)
@@ -150,6 +153,7 @@ class RedisBus(_LocalFanout):
             return
         channel = raw["channel"]
         channel = channel.decode() if isinstance(channel, bytes) else str(channel)
+        channel = channel.removeprefix(self._prefix)
         try:
             message = json.loads(raw["data"])
         except (ValueError, TypeError):

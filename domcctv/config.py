@@ -34,6 +34,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
+    redis_namespace: str = Field(default="domcctv", pattern=r"^[A-Za-z0-9_.-]{1,40}$")
     db_pool_max: int = Field(default=10, ge=1, le=200)
 
     jwt_secret: SecretStr = Field(min_length=32)

@@ -26,7 +26,6 @@ from domcctv.services.clock import utcnow
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[PlateRead], Awaitable[None]]
-STREAM = "domcctv:ingest:reads"
 GROUP = "ingest"
 
 
@@ -88,20 +87,23 @@ class DatabaseQueue:
 class RedisStreamQueue:
     """XADD on receive; XREADGROUP + XACK after the database commit; XAUTOCLAIM retries."""
 
-    def __init__(self, redis: Any, *, claim_idle_ms: int = 3000, batch: int = 50) -> None:
+    def __init__(
+        self, redis: Any, *, namespace: str = "domcctv", claim_idle_ms: int = 3000, batch: int = 50
+    ) -> None:
         self._redis = redis
+        self._stream = f"{namespace}:ingest:reads"
         self._consumer = f"{socket.gethostname()}-{os.getpid()}"
         self._claim_idle_ms = claim_idle_ms
         self._batch = batch
 
     async def enqueue(self, read: PlateRead) -> None:
         await self._redis.xadd(
-            STREAM, {"read": json.dumps(read.to_json())}, maxlen=1_000_000, approximate=True
+            self._stream, {"read": json.dumps(read.to_json())}, maxlen=1_000_000, approximate=True
         )
 
     async def ensure_group(self) -> None:
         try:
-            await self._redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+            await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
         except Exception as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -119,7 +121,7 @@ class RedisStreamQueue:
 
     async def _round(self, handler: Handler) -> None:
         claimed = await self._redis.xautoclaim(
-            STREAM,
+            self._stream,
             GROUP,
             self._consumer,
             min_idle_time=self._claim_idle_ms,
@@ -129,7 +131,7 @@ class RedisStreamQueue:
         entries = list(claimed[1]) if claimed else []
         if not entries:
             response = await self._redis.xreadgroup(
-                GROUP, self._consumer, {STREAM: ">"}, count=self._batch, block=1000
+                GROUP, self._consumer, {self._stream: ">"}, count=self._batch, block=1000
             )
             entries = [e for _, items in (response or []) for e in items]
         for entry_id, fields in entries:
@@ -140,7 +142,7 @@ class RedisStreamQueue:
                 read = PlateRead.from_json(json.loads(raw))
             except (ValueError, TypeError, KeyError):
                 logger.error("dropping malformed stream entry %s", entry_id)
-                await self._redis.xack(STREAM, GROUP, entry_id)
+                await self._redis.xack(self._stream, GROUP, entry_id)
                 continue
             try:
                 await handler(read)
@@ -148,8 +150,8 @@ class RedisStreamQueue:
                 logger.exception("processing stream read %s failed; will retry", read.natural_key)
                 await asyncio.sleep(0.5)
                 return
-            await self._redis.xack(STREAM, GROUP, entry_id)
+            await self._redis.xack(self._stream, GROUP, entry_id)
 
     async def pending_count(self) -> int:
-        info = await self._redis.xpending(STREAM, GROUP)
+        info = await self._redis.xpending(self._stream, GROUP)
         return int(info["pending"]) if isinstance(info, dict) else int(info[0])

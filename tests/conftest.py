@@ -93,6 +93,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         redis_url=REDIS_URL,
         jwt_secret=secrets.token_urlsafe(40),
+        redis_namespace=f"test-{uuid.uuid4().hex[:10]}",
         bcrypt_rounds=4,
         seed_demo_data=False,
         mail_outbox_dir=tmp_path / "outbox",

@@ -49,6 +49,7 @@ async def test_detection_on_process_a_reaches_subscriber_on_process_b(
         **os.environ,
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.redis_url,
+        "REDIS_NAMESPACE": settings.redis_namespace,
         "JWT_SECRET": settings.jwt_secret.get_secret_value(),
         "PORT": str(port),
         "SEED_DEMO_DATA": "false",
