@@ -39,6 +39,7 @@ from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
 from domcctv.media import MediaSigner, MediaStore
 from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+from domcctv.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from domcctv.secrets_box import SecretBox
 from domcctv.seed import seed_demo_data
 from domcctv.services import auth as auth_service
@@ -135,6 +136,9 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         media_store=MediaStore(settings.media_dir),
         cipher=SecretBox(secret),
         device_control=IsapiDeviceControl(),
+        limiter=RedisRateLimiter(redis, settings.redis_namespace)
+        if redis is not None
+        else InProcessRateLimiter(),
     )
 
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_seconds: int = Field(default=900, ge=1)
+    login_rate_per_minute: int = Field(default=20, ge=1, le=10_000)
     password_reset_ttl_seconds: int = Field(default=3600, ge=60)
 
     smtp_host: str | None = None

@@ -81,6 +81,7 @@ class AuthMutation:
                 settings=ctx.settings,
                 tokens=ctx.services.tokens,
                 info=ctx.request_info,
+                limiter=ctx.services.limiter,
             )
             return await _auth_success(info, pair)
 
@@ -149,7 +150,11 @@ class AuthMutation:
     ) -> OkResult:
         ctx = info.context
         await auth_service.request_password_reset(
-            email, settings=ctx.settings, mailer=ctx.services.mailer, info=ctx.request_info
+            email,
+            settings=ctx.settings,
+            mailer=ctx.services.mailer,
+            info=ctx.request_info,
+            limiter=ctx.services.limiter,
         )
         return OkSuccess(ok=True)
 

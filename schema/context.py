@@ -88,6 +88,7 @@ class AppServices:
     cipher: Any = None
     device_control: Any = None
     camera_directory: Any = None
+    limiter: Any = None
 
 
 @dataclass

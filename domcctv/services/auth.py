@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 from domcctv.config import Settings
 from domcctv.domain.access import Actor
 from domcctv.domain.errors import AuthenticationFailed, ErrorCode, FieldCode, InvalidInput
+from domcctv.domain.limits import RateLimiter
 from domcctv.models import AuditAction, AuthSession, PasswordResetToken, ResourceType, User
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
@@ -103,11 +104,42 @@ async def _user_by_email(email: str) -> User | None:
     return await User.get_or_none(email=email)
 
 
+async def _throttle(
+    limiter: RateLimiter | None, checks: list[tuple[str, int]], window_seconds: int
+) -> None:
+    """Count one attempt against each key; refuse (RATE_LIMITED) when any budget is spent."""
+    if limiter is None:
+        return
+    for key, limit in checks:
+        if not await limiter.hit(key, limit, window_seconds):
+            raise AuthenticationFailed(
+                "Too many attempts; wait a minute and try again", code=ErrorCode.RATE_LIMITED
+            )
+
+
 async def login(
-    email: str, password: str, *, settings: Settings, tokens: AccessTokens, info: RequestInfo
+    email: str,
+    password: str,
+    *,
+    settings: Settings,
+    tokens: AccessTokens,
+    info: RequestInfo,
+    limiter: RateLimiter | None = None,
 ) -> TokenPair:
-    """Check credentials (bcrypt in a thread); lock the account after repeated failures."""
+    """Check credentials (bcrypt in a thread); lock the account after repeated failures.
+
+    Before any work, per-IP and per-e-mail budgets (LOGIN_RATE_PER_MINUTE) slow down guessing
+    across many accounts, which the per-account lockout alone cannot.
+    """
     email = email.strip().lower()
+    await _throttle(
+        limiter,
+        [
+            (f"login:ip:{info.ip_address}", settings.login_rate_per_minute),
+            (f"login:email:{email[:100]}", settings.login_rate_per_minute),
+        ],
+        60,
+    )
     user = await _user_by_email(email)
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
@@ -259,9 +291,24 @@ async def change_password(actor: Actor, current: str, new: str, *, settings: Set
 
 
 async def request_password_reset(
-    email: str, *, settings: Settings, mailer: Mailer, info: RequestInfo
+    email: str,
+    *,
+    settings: Settings,
+    mailer: Mailer,
+    info: RequestInfo,
+    limiter: RateLimiter | None = None,
 ) -> None:
-    """E-mail a single-use link. Answers the same whether or not the account exists."""
+    """E-mail a single-use link. Answers the same whether or not the account exists.
+
+    Silently sends nothing past 3 requests per e-mail (20 per IP) in 15 minutes, so the
+    endpoint cannot be used to flood someone's mailbox.
+    """
+    if limiter is not None:
+        window = 900
+        allowed_ip = await limiter.hit(f"reset:ip:{info.ip_address}", 20, window)
+        allowed_mail = await limiter.hit(f"reset:email:{email.strip().lower()[:100]}", 3, window)
+        if not (allowed_ip and allowed_mail):
+            return
     user = await _user_by_email(email.strip().lower())
     if user is None or not user.is_active:
         return
