@@ -23,6 +23,7 @@ from resolvers.companies import CompanyMutation, CompanyQuery
 from resolvers.devices import DeviceMutation, DeviceQuery
 from resolvers.errors import ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
+from resolvers.execution_fix import install_per_event_memo
 from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.users import UserMutation, UserQuery
@@ -64,6 +65,7 @@ def build_schema(
     max_aliases: int = 20,
 ) -> strawberry.Schema:
     """The schema with its protective limits; call once per process."""
+    install_per_event_memo()
     rules: list[type[ASTValidationRule]] = [
         depth_validator(max_depth, None, None),
         alias_validator(max_aliases),
