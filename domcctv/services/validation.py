@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from domcctv.domain.errors import FieldCode, FieldError, InvalidInput
+from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 
@@ -52,3 +53,14 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def required_plate(text: str, field: str = "plate") -> Plate:
+    """A plate someone typed (registry, watchlist): must parse and must not be 'unread'."""
+    try:
+        plate = parse_plate(text)
+    except InvalidPlateError as exc:
+        raise InvalidInput.single(field, FieldCode.INVALID_PLATE, str(exc)) from exc
+    if plate.format is PlateFormat.UNREAD:
+        raise InvalidInput.single(field, FieldCode.INVALID_PLATE, "A plate is required")
+    return plate

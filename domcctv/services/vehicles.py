@@ -14,11 +14,11 @@ from domcctv.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
 from domcctv.models import AuditAction, ResourceType, Vehicle
 from domcctv.services import audit
 from domcctv.services.pagination import Page, PageRequest, ascending_page
 from domcctv.services.scoping import companies_in, vehicles_in
+from domcctv.services.validation import required_plate
 
 
 async def register_vehicle(
@@ -26,12 +26,7 @@ async def register_vehicle(
 ) -> Vehicle:
     if not actor.can(Permission.MANAGE_COMPANIES):
         raise PermissionDenied("Registering vehicles needs MANAGE_COMPANIES")
-    try:
-        plate = parse_plate(plate_text)
-    except InvalidPlateError as exc:
-        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, str(exc)) from exc
-    if plate.format is PlateFormat.UNREAD:
-        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, "A plate is required")
+    plate = required_plate(plate_text)
     if len(description) > 200:
         raise InvalidInput.single("description", FieldCode.TOO_LONG, "At most 200 characters")
     if not await companies_in(actor.scope).filter(id=company_id).exists():

@@ -14,9 +14,9 @@ from domcctv.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from domcctv.domain.plates import InvalidPlateError, PlateFormat, parse_plate
 from domcctv.models import AuditAction, ResourceType, WatchlistEntry
 from domcctv.services import audit
+from domcctv.services.validation import required_plate
 
 
 def _company_for(actor: Actor, company_id: int | None) -> int | None:
@@ -44,12 +44,7 @@ async def add_entry(
     actor: Actor, plate_text: str, reason: str, company_id: int | None = None
 ) -> WatchlistEntry:
     company = _company_for(actor, company_id)
-    try:
-        plate = parse_plate(plate_text)
-    except InvalidPlateError as exc:
-        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, str(exc)) from exc
-    if plate.format is PlateFormat.UNREAD:
-        raise InvalidInput.single("plate", FieldCode.INVALID_PLATE, "A plate is required")
+    plate = required_plate(plate_text)
     if len(reason) > 200:
         raise InvalidInput.single("reason", FieldCode.TOO_LONG, "At most 200 characters")
     try:
