@@ -45,6 +45,9 @@ async def add_entry(
 ) -> WatchlistEntry:
     company = _company_for(actor, company_id)
     plate = required_plate(plate_text)
+    # The unique key cannot see NULL companies (DOM-wide entries), so check here too.
+    if await WatchlistEntry.exists(company_id=company, plate=plate.normalized):
+        raise Conflict("This plate is already watched", code=ErrorCode.DUPLICATE)
     if len(reason) > 200:
         raise InvalidInput.single("reason", FieldCode.TOO_LONG, "At most 200 characters")
     try:

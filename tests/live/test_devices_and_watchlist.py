@@ -227,3 +227,17 @@ async def test_sync_cameras_from_simulated_hikcentral(settings, db) -> None:
     assert {c["source"] for c in result["cameras"]} == {"HIKCENTRAL"}
     assert again["syncCamerasFromHikCentral"]["updated"] == 3
     assert await Camera.filter(source="HIKCENTRAL").count() == 3
+
+
+async def test_duplicate_dom_wide_watch_is_refused(api, settings) -> None:
+    operator = await make_user(Role.OPERATOR)
+    token = await token_for(operator, settings)
+    query = 'mutation { addWatchlistEntry(plate: "FK1234") { __typename ... on Error { code } } }'
+    headers = {"Authorization": f"Bearer {token}"}
+    first = (await api.post("/graphql", json={"query": query}, headers=headers)).json()
+    second = (await api.post("/graphql", json={"query": query}, headers=headers)).json()
+    assert first["data"]["addWatchlistEntry"]["__typename"] == "WatchlistSuccess"
+    assert second["data"]["addWatchlistEntry"] == {
+        "__typename": "ConflictError",
+        "code": "DUPLICATE",
+    }
