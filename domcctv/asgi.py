@@ -223,14 +223,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         await services.bus.start()
         try:
             async with anyio.create_task_group() as workers:
-                workers.start_soon(
-                    lambda: run_ingest_consumer(
-                        queue,
-                        services.bus,
-                        threshold=settings.anpr_confidence_threshold,
-                        merge_window_seconds=settings.event_merge_window_seconds,
+                if settings.ingest_consumer_in_process:
+                    workers.start_soon(
+                        lambda: run_ingest_consumer(
+                            queue,
+                            services.bus,
+                            threshold=settings.anpr_confidence_threshold,
+                            merge_window_seconds=settings.event_merge_window_seconds,
+                        )
                     )
-                )
                 if settings.alert_stream_enabled:
                     workers.start_soon(
                         lambda: supervise_alert_streams(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -71,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="domcctv", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="migrate, seed (if empty) and serve API + dashboard")
+    sub.add_parser(
+        "worker", help="run the ingest consumer (scale out; see INGEST_CONSUMER_IN_PROCESS)"
+    )
     sub.add_parser("migrate", help="apply migrations to DATABASE_URL")
     sub.add_parser("seed", help="insert demo data into an empty database")
     export = sub.add_parser("export-schema", help="write schema/schema.graphql")
@@ -101,7 +105,58 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         return asyncio.run(_seed())
+    if args.command == "worker":
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_worker())
+        return 0
     return 2
+
+
+async def _worker() -> None:
+    """The ingest consumer in its own process: Redis stream consumer group (or the DB inbox,
+    polled), publishing to the same bus, so several workers and API processes share the load."""
+    import signal
+
+    from tortoise import Tortoise
+
+    from domcctv.bus import InProcessBus, RedisBus, create_redis
+    from domcctv.db import open_database
+    from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+    from domcctv.workers.ingest import run_ingest_consumer
+
+    settings = get_settings()
+    await open_database(settings.database_url, pool_max=settings.db_pool_max)
+    redis = create_redis(settings.redis_url) if settings.redis_url else None
+    bus = RedisBus(redis, settings.redis_namespace) if redis is not None else InProcessBus()
+    queue: IngestQueue = (
+        RedisStreamQueue(redis, namespace=settings.redis_namespace)
+        if redis is not None
+        else DatabaseQueue()
+    )
+    await bus.start()
+    task = asyncio.ensure_future(
+        run_ingest_consumer(
+            queue,
+            bus,
+            threshold=settings.anpr_confidence_threshold,
+            merge_window_seconds=settings.event_merge_window_seconds,
+        )
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await bus.close()
+        if redis is not None:
+            await redis.aclose()
+        await Tortoise.close_connections()
 
 
 async def _seed() -> int:

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     backfill_interval_seconds: float = Field(default=60.0, ge=1.0)
     backfill_lookback_minutes: int = Field(default=60, ge=1, le=44_640)
 
+    ingest_consumer_in_process: bool = True
     alert_stream_enabled: bool = False
     alert_stream_rescan_seconds: float = Field(default=30.0, ge=0.05)
 
