@@ -235,6 +235,13 @@ async def run_null_baseline(
         tmp / "null-server.log",
     )
     base = f"http://127.0.0.1:{port}"
+    worker: ServerProcess | None = None
+    if args.external_worker:
+        # The API only receives; a separate `domcctv worker` process runs the consumer.
+        server.env["INGEST_CONSUMER_IN_PROCESS"] = "false"
+        worker_argv = [*domcctv_serve_argv()[:-1], "worker"]
+        worker = ServerProcess("worker", worker_argv, dict(server.env), tmp, tmp / "worker.log")
+        await worker.start(None)
     await server.start(f"{base}/health")
     try:
         pid = server.proc.pid if server.proc else None
@@ -276,6 +283,13 @@ async def run_ingest(
         tmp / "domcctv.log",
     )
     base = f"http://127.0.0.1:{port}"
+    worker: ServerProcess | None = None
+    if args.external_worker:
+        # The API only receives; a separate `domcctv worker` process runs the consumer.
+        server.env["INGEST_CONSUMER_IN_PROCESS"] = "false"
+        worker_argv = [*domcctv_serve_argv()[:-1], "worker"]
+        worker = ServerProcess("worker", worker_argv, dict(server.env), tmp, tmp / "worker.log")
+        await worker.start(None)
     await server.start(f"{base}/health")
     try:
         pid = server.proc.pid if server.proc else None
@@ -308,8 +322,11 @@ async def run_ingest(
         total_time = load.wall_seconds + verify["drain_seconds"]
         verify["consumer_rate_overall"] = round(load.ok / total_time if total_time else 0.0, 1)
         verify["server_log_problems"] = server.log_problems()
+        verify["consumer"] = "external worker process" if worker else "in the API process"
     finally:
         await server.stop()
+        if worker is not None:
+            await worker.stop()
     return warm, load, verify
 
 
@@ -322,6 +339,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--picture-bytes", type=int, default=500_000, help="detection JPEG size")
     parser.add_argument("--warmup", type=int, default=40, help="untimed pushes per server")
     parser.add_argument("--keepalive", action="store_true", help="reuse connections")
+    parser.add_argument(
+        "--external-worker",
+        action="store_true",
+        help="INGEST_CONSUMER_IN_PROCESS=false plus one `domcctv worker` process",
+    )
     parser.add_argument("--request-timeout", type=float, default=30.0)
     parser.add_argument("--drain-timeout", type=float, default=300.0)
     parser.add_argument("--no-baseline", action="store_true", help="skip the null-handler run")
