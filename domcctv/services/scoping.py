@@ -6,10 +6,19 @@ own company's rows. Rows of another company behave exactly like missing rows (No
 
 from __future__ import annotations
 
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from domcctv.domain.access import Scope
-from domcctv.models import AuditLog, BasicEventMetadata, Company, Event, User, Vehicle
+from domcctv.models import (
+    AuditLog,
+    BasicEventMetadata,
+    Company,
+    Event,
+    User,
+    Vehicle,
+    WatchlistEntry,
+)
 
 _NO_ROWS = -1
 
@@ -21,37 +30,36 @@ def _company_filter(scope: Scope) -> int | None:
     return scope.company_id if scope.company_id is not None else _NO_ROWS
 
 
-def events_in(scope: Scope) -> QuerySet[Event]:
+def _scoped[M: Model](model: type[M], scope: Scope, column: str = "company_id") -> QuerySet[M]:
     company = _company_filter(scope)
-    qs = Event.all()
-    return qs if company is None else qs.filter(company_id=company)
+    qs = model.all()
+    return qs if company is None else qs.filter(**{column: company})
+
+
+def events_in(scope: Scope) -> QuerySet[Event]:
+    return _scoped(Event, scope)
 
 
 def metadata_in(scope: Scope) -> QuerySet[BasicEventMetadata]:
-    company = _company_filter(scope)
-    qs = BasicEventMetadata.all()
-    return qs if company is None else qs.filter(company_id=company)
+    return _scoped(BasicEventMetadata, scope)
 
 
 def companies_in(scope: Scope) -> QuerySet[Company]:
-    company = _company_filter(scope)
-    qs = Company.all()
-    return qs if company is None else qs.filter(id=company)
+    return _scoped(Company, scope, column="id")
 
 
 def users_in(scope: Scope) -> QuerySet[User]:
-    company = _company_filter(scope)
-    qs = User.all()
-    return qs if company is None else qs.filter(company_id=company)
+    return _scoped(User, scope)
 
 
 def vehicles_in(scope: Scope) -> QuerySet[Vehicle]:
-    company = _company_filter(scope)
-    qs = Vehicle.all()
-    return qs if company is None else qs.filter(company_id=company)
+    return _scoped(Vehicle, scope)
 
 
 def audit_in(scope: Scope) -> QuerySet[AuditLog]:
-    company = _company_filter(scope)
-    qs = AuditLog.all()
-    return qs if company is None else qs.filter(company_id=company)
+    return _scoped(AuditLog, scope)
+
+
+def watchlist_in(scope: Scope) -> QuerySet[WatchlistEntry]:
+    """Client users see their company's entries, not DOM-wide ones (company NULL)."""
+    return _scoped(WatchlistEntry, scope)

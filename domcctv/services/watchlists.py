@@ -16,6 +16,7 @@ from domcctv.domain.errors import (
 )
 from domcctv.models import AuditAction, ResourceType, WatchlistEntry
 from domcctv.services import audit
+from domcctv.services.scoping import watchlist_in
 from domcctv.services.validation import required_plate
 
 
@@ -30,14 +31,8 @@ def _company_for(actor: Actor, company_id: int | None) -> int | None:
 
 
 async def list_watchlist(actor: Actor) -> list[WatchlistEntry]:
-    qs = (
-        WatchlistEntry.all()
-        if actor.is_staff
-        else WatchlistEntry.filter(
-            company_id=actor.company_id if actor.company_id is not None else -1
-        )
-    )
-    return await qs.order_by("plate").limit(1000)
+    _company_for(actor, None)
+    return await watchlist_in(actor.scope).order_by("plate").limit(1000)
 
 
 async def add_entry(
@@ -76,8 +71,8 @@ async def add_entry(
 
 
 async def remove_entry(actor: Actor, entry_id: int) -> None:
-    entry = await WatchlistEntry.get_or_none(id=entry_id)
-    if entry is None or (not actor.is_staff and entry.company_id != actor.company_id):
+    entry = await watchlist_in(actor.scope).get_or_none(id=entry_id)
+    if entry is None:
         raise NotFound("Watchlist entry not found")
     _company_for(actor, entry.company_id)
 
