@@ -47,7 +47,7 @@ class PushReceiver:
     def __init__(self, store: MediaStore, queue: IngestQueue) -> None:
         self.store = store
         self.queue = queue
-        self._tokens: dict[str, tuple[float, _CameraRef | None]] = {}
+        self._tokens: dict[str, tuple[float, _CameraRef]] = {}
 
     async def _camera(self, token: str) -> _CameraRef | None:
         digest = hashlib.sha256(token.encode()).hexdigest()
@@ -61,7 +61,10 @@ class PushReceiver:
             if cached is not None:  # database down: a known device keeps being accepted
                 return cached[1]
             raise
-        ref = _CameraRef(row.code, row.name) if row else None
+        if row is None:
+            # Unknown tokens are not cached: random tokens must not grow this dict.
+            return None
+        ref = _CameraRef(row.code, row.name)
         self._tokens[digest] = (now, ref)
         return ref
 
