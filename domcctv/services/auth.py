@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
@@ -233,6 +234,17 @@ async def refresh(
     return TokenPair(access, exp, new_refresh, session.id, user)
 
 
+async def revoke_sessions(
+    user_id: int, conn: BaseDBAsyncClient, *, keep: str | None = None
+) -> None:
+    """Revoke every live session of a user (except ``keep``): kills its refresh tokens and,
+    since access tokens are bound to a session, its access tokens too."""
+    qs = AuthSession.filter(user_id=user_id, revoked_at__isnull=True)
+    if keep is not None:
+        qs = qs.exclude(id=keep)
+    await qs.using_db(conn).update(revoked_at=utcnow())
+
+
 async def logout(actor: Actor) -> None:
     """Revoke the actor's session: its refresh token and every access token bound to it."""
     if actor.session_id is None:
@@ -274,12 +286,7 @@ async def change_password(actor: Actor, current: str, new: str, *, settings: Set
         user.password_hash = new_hash
         user.password_changed_at = utcnow()
         await user.save(update_fields=["password_hash", "password_changed_at"], using_db=conn)
-        await (
-            AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
-            .exclude(id=actor.session_id or "")
-            .using_db(conn)
-            .update(revoked_at=utcnow())
-        )
+        await revoke_sessions(user.id, conn, keep=actor.session_id)
         await audit.record(
             actor,
             AuditAction.PASSWORD_CHANGE,
@@ -365,11 +372,7 @@ async def reset_password(
                 "locked_until",
             ],
         )
-        await (
-            AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
-            .using_db(conn)
-            .update(revoked_at=now)
-        )
+        await revoke_sessions(user.id, conn)
         await audit.record(
             _anonymous(info),
             AuditAction.PASSWORD_RESET,

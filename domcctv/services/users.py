@@ -18,9 +18,9 @@ from domcctv.domain.errors import (
     NotFound,
     PermissionDenied,
 )
-from domcctv.models import AuditAction, AuthSession, ResourceType, User
+from domcctv.models import AuditAction, ResourceType, User
 from domcctv.services import audit
-from domcctv.services.clock import utcnow
+from domcctv.services.auth import revoke_sessions
 from domcctv.services.pagination import Page, PageRequest, ascending_page
 from domcctv.services.scoping import companies_in, users_in
 from domcctv.services.security import check_password_strength, hash_password
@@ -199,11 +199,7 @@ async def update_user(actor: Actor, user_id: int, data: UserUpdateInput) -> User
     async with in_transaction() as conn:
         await user.save(using_db=conn)
         if data.is_active is False:
-            await (
-                AuthSession.filter(user_id=user.id, revoked_at__isnull=True)
-                .using_db(conn)
-                .update(revoked_at=utcnow())
-            )
+            await revoke_sessions(user.id, conn)
         await audit.record(
             actor,
             AuditAction.UPDATE_USER,
