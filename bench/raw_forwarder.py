@@ -24,7 +24,7 @@ from websockets.http11 import Request, Response
 
 
 def pattern(namespace: str) -> str:
-    """What domcctv.bus.RedisBus subscribes to: ``{REDIS_NAMESPACE}|domcctv:*``."""
+    """What domcctv.infra.bus.RedisBus subscribes to: ``{REDIS_NAMESPACE}|domcctv:*``."""
     return f"{namespace}|domcctv:*"
 
 

@@ -29,7 +29,6 @@ from tortoise import Tortoise
 
 from domcctv.adapters.hikcentral_directory import HikCentralDirectory
 from domcctv.adapters.isapi_control import IsapiDeviceControl
-from domcctv.bus import InProcessBus, RedisBus, create_redis
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
 from domcctv.devsite import simulated_site
@@ -37,10 +36,11 @@ from domcctv.domain.errors import AuthenticationFailed
 from domcctv.http.health import Probe, database_probe, health_endpoint
 from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
-from domcctv.media import MediaSigner, MediaStore
-from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
-from domcctv.ratelimit import InProcessRateLimiter, RedisRateLimiter
-from domcctv.secrets_box import SecretBox
+from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
+from domcctv.infra.media import MediaSigner, MediaStore
+from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
+from domcctv.infra.secrets_box import SecretBox
 from domcctv.seed import seed_demo_data
 from domcctv.services import auth as auth_service
 from domcctv.services.auth import RequestInfo

@@ -122,9 +122,9 @@ async def _worker() -> None:
 
     from tortoise import Tortoise
 
-    from domcctv.bus import InProcessBus, RedisBus, create_redis
     from domcctv.db import open_database
-    from domcctv.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+    from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
+    from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
     from domcctv.workers.ingest import run_ingest_consumer
 
     settings = get_settings()

@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from domcctv.config import Settings
+from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Camera, CameraSource, Site, Vehicle
-from domcctv.secrets_box import SecretBox
 from integrations.hikvision.simulator import SimulatedSite, SiteConfig
 
 logger = logging.getLogger(__name__)

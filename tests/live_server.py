@@ -39,7 +39,7 @@ class RunningServer:
 async def start_server(settings: Settings, port: int | None = None) -> RunningServer:
     port = port or free_port()
     if settings.redis_url:  # a clean stream/consumer group per server: no cross-test replays
-        from domcctv.bus import create_redis
+        from domcctv.infra.bus import create_redis
 
         redis = create_redis(settings.redis_url)
         await redis.flushdb()

@@ -7,7 +7,7 @@ key for the same camera event and the pipeline deduplicates across the two chann
 from __future__ import annotations
 
 from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture, device_natural_key
-from domcctv.media import MediaStore
+from domcctv.infra.media import MediaStore
 from integrations.hikvision.models import AnprAlert
 
 

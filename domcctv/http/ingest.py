@@ -20,9 +20,9 @@ from tortoise.exceptions import DBConnectionError, OperationalError
 
 from domcctv.adapters.anpr import alert_to_read
 from domcctv.domain.reads import ReadSource
-from domcctv.media import MediaStore
+from domcctv.infra.media import MediaStore
+from domcctv.infra.queue import IngestQueue
 from domcctv.models import Camera
-from domcctv.queue import IngestQueue
 from integrations.hikvision.errors import HikvisionProtocolError
 from integrations.hikvision.isapi.events import parse_push
 from integrations.hikvision.models import AnprAlert

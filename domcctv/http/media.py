@@ -1,11 +1,11 @@
-"""Serves evidence pictures behind signed, expiring URLs (see domcctv.media)."""
+"""Serves evidence pictures behind signed, expiring URLs (see domcctv.infra.media)."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from domcctv.media import MediaSigner, MediaStore
+from domcctv.infra.media import MediaSigner, MediaStore
 
 
 def media_endpoint(store: MediaStore, signer: MediaSigner):  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domcctv.bus import Bus, alerts_channel, events_channel
 from domcctv.domain.plates import skeleton
+from domcctv.infra.bus import Bus, alerts_channel, events_channel
 from domcctv.models import Event, WatchlistEntry
 from domcctv.services.clock import utcnow
 

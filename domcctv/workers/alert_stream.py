@@ -17,10 +17,10 @@ from anyio.abc import TaskGroup
 
 from domcctv.adapters.anpr import alert_to_read
 from domcctv.domain.reads import ReadSource
-from domcctv.media import MediaStore
+from domcctv.infra.media import MediaStore
+from domcctv.infra.queue import IngestQueue
+from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Camera
-from domcctv.queue import IngestQueue
-from domcctv.secrets_box import SecretBox
 from domcctv.services.clock import utcnow
 from integrations.hikvision.errors import HikvisionAuthError, HikvisionError
 from integrations.hikvision.isapi.client import IsapiClient

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import anyio
 
 from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture
-from domcctv.media import MediaStore
+from domcctv.infra.media import MediaStore
+from domcctv.infra.queue import IngestQueue
 from domcctv.models import Camera
-from domcctv.queue import IngestQueue
 from integrations.hikvision.errors import HikvisionError
 from integrations.hikvision.hikcentral.client import HikCentralClient
 from integrations.hikvision.models import CrossRecord

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from domcctv.bus import Bus
 from domcctv.domain.reads import PlateRead
-from domcctv.queue import IngestQueue
+from domcctv.infra.bus import Bus
+from domcctv.infra.queue import IngestQueue
 from domcctv.services import live
 from domcctv.services.ingest import IngestResult, record_plate_read
 

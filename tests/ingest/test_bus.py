@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from domcctv.bus import QUEUE_SIZE, InProcessBus, SlowConsumerError, events_channel
+from domcctv.infra.bus import QUEUE_SIZE, InProcessBus, SlowConsumerError, events_channel
 
 
 async def test_slow_subscriber_is_dropped_without_affecting_others() -> None:

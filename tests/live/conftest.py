@@ -8,7 +8,7 @@ import pytest
 
 from domcctv.config import Settings
 from domcctv.devsite import register_cameras
-from domcctv.secrets_box import SecretBox
+from domcctv.infra.secrets_box import SecretBox
 from integrations.hikvision.simulator import SimulatedSite, SiteConfig
 
 from live_server import RunningServer, start_server, stop_server

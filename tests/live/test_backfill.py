@@ -10,10 +10,10 @@ import aiohttp
 
 from domcctv.config import Settings
 from domcctv.devsite import register_cameras
-from domcctv.media import MediaStore
+from domcctv.infra.media import MediaStore
+from domcctv.infra.queue import DatabaseQueue
+from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Event, PlateReadRecord
-from domcctv.queue import DatabaseQueue
-from domcctv.secrets_box import SecretBox
 from domcctv.services.ingest import record_plate_read
 from domcctv.workers.backfill import backfill_once
 from integrations.hikvision.hikcentral.client import HikCentralClient

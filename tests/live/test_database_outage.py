@@ -13,8 +13,8 @@ from tortoise import Tortoise
 
 from domcctv.db import open_database
 from domcctv.devsite import register_cameras
+from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Event, PlateReadRecord
-from domcctv.secrets_box import SecretBox
 from integrations.hikvision.simulator import SimulatedSite, SiteConfig
 
 from live_server import start_server, stop_server

@@ -88,8 +88,8 @@ async def test_external_ingest_worker_process_consumes_the_queue(settings, db, t
     """INGEST_CONSUMER_IN_PROCESS=false: the API only receives; `domcctv worker` (its own
     process) stores the reads and publishes them to the API's subscribers."""
     from domcctv.devsite import register_cameras
+    from domcctv.infra.secrets_box import SecretBox
     from domcctv.models import PlateReadRecord
-    from domcctv.secrets_box import SecretBox
     from integrations.hikvision.simulator import SimulatedSite, SiteConfig
 
     from live_server import start_server, stop_server, wait_for
