@@ -15,15 +15,11 @@ from typing import Any
 import aiohttp
 import anyio
 from anyio.abc import TaskGroup
-from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
@@ -32,7 +28,7 @@ from domcctv.adapters.isapi_control import IsapiDeviceControl
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
 from domcctv.devsite import simulated_site
-from domcctv.domain.errors import AuthenticationFailed
+from domcctv.graphql_view import DomcctvGraphQL
 from domcctv.http.health import Probe, database_probe, health_endpoint
 from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
@@ -42,87 +38,19 @@ from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
 from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from domcctv.infra.secrets_box import SecretBox
 from domcctv.seed import seed_demo_data
-from domcctv.services import auth as auth_service
-from domcctv.services.auth import RequestInfo
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
 from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
+from domcctv.workers.outbox import run_outbox_sweeper
 from integrations.hikvision.hikcentral.client import HikCentralClient
 from resolvers import build_schema
-from schema.context import AppServices, Context, Loaders, anonymous_actor
+from schema.context import AppServices
 
 logger = logging.getLogger("domcctv")
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
-
-
-def _request_info(conn: Request | WebSocket) -> RequestInfo:
-    host = conn.client.host if conn.client else ""
-    return RequestInfo(ip_address=host, user_agent=conn.headers.get("user-agent", "")[:300])
-
-
-def _bearer(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-class DomcctvGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with our typed Context and token authentication."""
-
-    def __init__(self, services: AppServices, **kwargs: Any) -> None:
-        self.services = services
-        super().__init__(**kwargs)
-
-    async def _authenticate(self, ctx: Context, token: str | None) -> None:
-        if token is None:
-            return
-        try:
-            actor = await auth_service.authenticate(
-                token, tokens=self.services.tokens, info=ctx.request_info
-            )
-        except AuthenticationFailed as exc:
-            ctx.auth_error = exc.code.value
-            return
-        ctx.set_actor(actor)
-
-    def parse_json(self, data: str | bytes) -> Any:
-        """GraphQL-over-HTTP: the body is a JSON object (or a list when batching); anything
-        else is the client's error (400), not a crash."""
-        value = super().parse_json(data)
-        if not isinstance(value, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object")
-        return value
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        info = _request_info(request)
-        actor = anonymous_actor(info.ip_address, info.user_agent)
-        ctx = Context(
-            request=request,
-            response=response,
-            services=self.services,
-            request_info=info,
-            actor=actor,
-            loaders=Loaders.for_actor(actor),
-        )
-        if isinstance(request, Request):
-            await self._authenticate(ctx, _bearer(request.headers.get("authorization")))
-        return ctx
-
-    async def on_ws_connect(self, context: Context) -> Any:
-        """graphql-transport-ws connection_init: authenticate from the payload."""
-        params = context.connection_params or {}
-        raw = params.get("authorization") or params.get("Authorization")
-        token = _bearer(raw) if isinstance(raw, str) else None
-        if token is None and isinstance(params.get("token"), str):
-            token = params["token"]
-        await self._authenticate(context, token)
-        if not context.authenticated:
-            raise ConnectionRejectionError({"code": context.auth_error or "UNAUTHENTICATED"})
-        return None
 
 
 def build_services(settings: Settings, redis: Any = None) -> AppServices:
@@ -232,6 +160,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                             merge_window_seconds=settings.event_merge_window_seconds,
                         )
                     )
+                workers.start_soon(lambda: run_outbox_sweeper(services.bus))
                 if settings.alert_stream_enabled:
                     workers.start_soon(
                         lambda: supervise_alert_streams(

@@ -126,6 +126,7 @@ async def _worker() -> None:
     from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
     from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
     from domcctv.workers.ingest import run_ingest_consumer
+    from domcctv.workers.outbox import run_outbox_sweeper
 
     settings = get_settings()
     await open_database(settings.database_url, pool_max=settings.db_pool_max)
@@ -137,14 +138,20 @@ async def _worker() -> None:
         else DatabaseQueue()
     )
     await bus.start()
-    task = asyncio.ensure_future(
-        run_ingest_consumer(
-            queue,
-            bus,
-            threshold=settings.anpr_confidence_threshold,
-            merge_window_seconds=settings.event_merge_window_seconds,
-        )
-    )
+
+    async def consume_and_sweep() -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(
+                run_ingest_consumer(
+                    queue,
+                    bus,
+                    threshold=settings.anpr_confidence_threshold,
+                    merge_window_seconds=settings.event_merge_window_seconds,
+                )
+            )
+            group.create_task(run_outbox_sweeper(bus))
+
+    task = asyncio.ensure_future(consume_and_sweep())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, task.cancel)

@@ -61,8 +61,17 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_tokens: int = Field(default=4000, ge=100)
     graphql_max_aliases: int = Field(default=20, ge=1)
+    # Field selections after expanding every fragment spread (computed linearly, memoised
+    # per fragment), so a few hundred bytes cannot describe an exponential amount of work.
+    graphql_max_selections: int = Field(default=1500, ge=50)
+    graphql_max_body_bytes: int = Field(default=1_000_000, ge=10_000, le=50_000_000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
-    graphiql: bool = True
+    # None: on in development and test, off in production unless set explicitly.
+    graphiql: bool | None = None
+    graphql_anonymous_introspection: bool | None = None
+    # Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is believed.
+    # Empty: the socket peer is the client (X-Forwarded-For is ignored).
+    trusted_proxies: str = ""
 
     anpr_confidence_threshold: float = Field(default=85.0, ge=0, le=100)
     event_merge_window_seconds: int = Field(default=60, ge=1, le=3600)
@@ -76,6 +85,17 @@ class Settings(BaseSettings):
     backfill_lookback_minutes: int = Field(default=60, ge=1, le=44_640)
 
     ingest_consumer_in_process: bool = True
+    # A live read (push, alert stream) whose camera clock is further than this from its
+    # arrival is stored at its arrival time and flagged for review (the camera's time is kept).
+    clock_skew_tolerance_seconds: int = Field(default=600, ge=5, le=86_400)
+    # Processing attempts of one read before it moves to the dead-letter table.
+    ingest_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Processed inbox rows (DB queue) are purged after this many hours.
+    ingest_inbox_retention_hours: int = Field(default=24, ge=1, le=24 * 90)
+    # /health reports "degraded" when unresolved dead letters exceed this count or the oldest
+    # queued read waits longer than the lag limit.
+    health_max_dead_letters: int = Field(default=0, ge=0)
+    health_max_queue_lag_seconds: float = Field(default=60.0, gt=0)
     alert_stream_enabled: bool = False
     alert_stream_rescan_seconds: float = Field(default=30.0, ge=0.05)
 

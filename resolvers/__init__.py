@@ -26,6 +26,7 @@ from resolvers.events import EventMutation, EventQuery
 from resolvers.execution_fix import install_per_event_memo
 from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
+from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.users import UserMutation, UserQuery
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
@@ -92,5 +93,6 @@ def build_schema(
             lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=256),
             ErrorPolicy,
+            OutboxDelivery,
         ],
     )

@@ -11,7 +11,6 @@ from domcctv.domain.lifecycle import EventStatus as StatusValue
 from domcctv.models import Event as EventModel
 from domcctv.services import documentation as doc_service
 from domcctv.services import events as service
-from domcctv.services import live
 from domcctv.services.documentation import MetadataInput
 from domcctv.services.events import EventFilter
 from resolvers.common import (
@@ -94,10 +93,7 @@ class EventQuery:
 
 
 async def _success(info: Info, row: EventModel) -> EventSuccess:
-    """Map the changed event and push it to live subscribers as UPDATED."""
-    bus = info.context.services.bus
-    if bus is not None:
-        await live.publish_event_change(bus, "UPDATED", row)
+    """Map the changed event (its live push was staged by the service, in its transaction)."""
     return EventSuccess(event=Event.from_model(row, info.context.services.media_signer))
 
 

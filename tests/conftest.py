@@ -23,6 +23,8 @@ from domcctv.config import Settings, environment_flag
 from domcctv.db import migrate_database, open_database
 
 TABLES_IN_DELETE_ORDER = [
+    "live_outbox",
+    "ingest_dead_letters",
     "watchlist_entries",
     "ingest_inbox",
     "plate_reads",
@@ -32,6 +34,7 @@ TABLES_IN_DELETE_ORDER = [
     "events",
     "vehicles",
     "password_reset_tokens",
+    "spent_refresh_tokens",
     "auth_sessions",
     "user_preferences",
     "user_permissions",

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -73,11 +74,30 @@ class Bus(Protocol):
     ) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
 
+SEEN_MESSAGE_IDS = 4096
+
+
 class _LocalFanout:
     def __init__(self) -> None:
         self._subs: set[Subscription] = set()
+        # Outbox message ids recently dispatched: a row re-published after a crash between
+        # publish and delete reaches subscribers once.
+        self._seen: OrderedDict[int, None] = OrderedDict()
+
+    def _first_time(self, message: dict[str, Any]) -> bool:
+        mid = message.get("mid")
+        if not isinstance(mid, int):
+            return True
+        if mid in self._seen:
+            return False
+        self._seen[mid] = None
+        if len(self._seen) > SEEN_MESSAGE_IDS:
+            self._seen.popitem(last=False)
+        return True
 
     def dispatch(self, channel: str, message: dict[str, Any]) -> None:
+        if not self._first_time(message):
+            return
         for sub in list(self._subs):
             sub.offer(channel, message)
 

@@ -3,12 +3,20 @@
 from domcctv.models.audit import AuditAction, AuditLog, ResourceType
 from domcctv.models.camera import Camera, CameraSource, Site
 from domcctv.models.event import BasicEventMetadata, Event, PlateCorrection
-from domcctv.models.ingest import IngestInbox, PlateReadRecord, WatchlistEntry
+from domcctv.models.ingest import (
+    DeadLetterStatus,
+    IngestDeadLetter,
+    IngestInbox,
+    LiveOutbox,
+    PlateReadRecord,
+    WatchlistEntry,
+)
 from domcctv.models.tenant import Company, Vehicle
 from domcctv.models.user import (
     AuthSession,
     Language,
     PasswordResetToken,
+    SpentRefreshToken,
     Theme,
     User,
     UserPermission,
@@ -24,14 +32,18 @@ __all__ = [
     "Camera",
     "CameraSource",
     "Company",
+    "DeadLetterStatus",
     "Event",
+    "IngestDeadLetter",
     "IngestInbox",
     "Language",
+    "LiveOutbox",
     "PasswordResetToken",
     "PlateCorrection",
     "PlateReadRecord",
     "ResourceType",
     "Site",
+    "SpentRefreshToken",
     "Theme",
     "User",
     "UserPermission",

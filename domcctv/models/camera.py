@@ -47,6 +47,11 @@ class Camera(Model):
     username = fields.CharField(max_length=64, null=True)
     password_encrypted = fields.TextField(null=True)
     channel = fields.IntField(default=1)
+    # IANA zone for device times that carry no offset (and for "Z" when z_is_local_time);
+    # None: the site's zone.
+    timezone = fields.CharField(max_length=50, null=True)
+    # Some firmware writes local wall-clock time with a "Z" suffix.
+    z_is_local_time = fields.BooleanField(default=False)
     serial_number = fields.CharField(max_length=64, null=True)
     mac_address = fields.CharField(max_length=17, null=True)
     push_token_hash = fields.CharField(max_length=64, null=True, unique=True)

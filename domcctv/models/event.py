@@ -35,6 +35,11 @@ class Event(Model):
     plate_skeleton = fields.CharField(max_length=10)
     plate_format = fields.CharEnumField(PlateFormat, max_length=10)
     event_time = fields.DatetimeField()
+    # Set when event_time is the arrival time because the camera's time could not be trusted:
+    # "UNREADABLE" (no parseable time) or "CLOCK_SKEW" (too far from the arrival time). The
+    # camera's own claim is kept in reported_time. Such events need review.
+    time_issue = fields.CharField(max_length=12, null=True)
+    reported_time = fields.DatetimeField(null=True)
     confidence = fields.FloatField()
     low_confidence = fields.BooleanField(default=False)
     camera_code = fields.CharField(max_length=64, default="")

@@ -123,8 +123,9 @@ class UserPreferences(Model):
 class AuthSession(Model):
     """A login session: holds the hash of its current refresh token (rotated on every use).
 
-    The previous hash is kept so that replaying an already-rotated token is detected as theft
-    and the whole session is revoked.
+    Every spent token of the session is kept (``SpentRefreshToken``) so that replaying any
+    already-rotated token, however many rotations back, is detected as theft and the whole
+    session is revoked.
     """
 
     id = fields.CharField(max_length=36, primary_key=True)
@@ -133,7 +134,6 @@ class AuthSession(Model):
     )
     user_id: int
     refresh_hash = fields.CharField(max_length=64, unique=True)
-    previous_hash = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     rotated_at = fields.DatetimeField(null=True)
@@ -143,10 +143,22 @@ class AuthSession(Model):
 
     class Meta:
         table = "auth_sessions"
-        indexes = (
-            Index(fields=("user_id", "revoked_at"), name="idx_session_user"),
-            Index(fields=("previous_hash",), name="idx_session_prev"),
-        )
+        indexes = (Index(fields=("user_id", "revoked_at"), name="idx_session_user"),)
+
+
+class SpentRefreshToken(Model):
+    """A refresh token already rotated away: the session's token family, for replay detection."""
+
+    id = fields.BigIntField(primary_key=True)
+    session: fields.ForeignKeyRelation[AuthSession] = fields.ForeignKeyField(
+        "models.AuthSession", related_name="spent_tokens", on_delete=fields.CASCADE
+    )
+    session_id: str
+    token_hash = fields.CharField(max_length=64, unique=True)
+    spent_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "spent_refresh_tokens"
 
 
 class PasswordResetToken(Model):

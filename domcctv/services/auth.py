@@ -13,7 +13,14 @@ from domcctv.config import Settings
 from domcctv.domain.access import Actor
 from domcctv.domain.errors import AuthenticationFailed, ErrorCode, FieldCode, InvalidInput
 from domcctv.domain.limits import RateLimiter
-from domcctv.models import AuditAction, AuthSession, PasswordResetToken, ResourceType, User
+from domcctv.models import (
+    AuditAction,
+    AuthSession,
+    PasswordResetToken,
+    ResourceType,
+    SpentRefreshToken,
+    User,
+)
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
 from domcctv.services.mailer import Mailer
@@ -191,7 +198,8 @@ async def _open_session(
 async def refresh(
     refresh_token: str, *, settings: Settings, tokens: AccessTokens, info: RequestInfo
 ) -> TokenPair:
-    """Rotate: the presented token is spent; replaying a spent token revokes the session."""
+    """Rotate: the presented token is spent; replaying any spent token of the session (however
+    many rotations back) revokes the whole session."""
     digest = token_digest(refresh_token)
     now = utcnow()
     stolen: AuthSession | None = None
@@ -200,12 +208,10 @@ async def refresh(
             await AuthSession.filter(refresh_hash=digest).using_db(conn).select_for_update().first()
         )
         if session is None:
-            stolen = (
-                await AuthSession.filter(previous_hash=digest, revoked_at__isnull=True)
-                .using_db(conn)
-                .first()
-            )
-            if stolen is not None:
+            spent = await SpentRefreshToken.filter(token_hash=digest).using_db(conn).first()
+            if spent is not None:
+                stolen = await AuthSession.filter(id=spent.session_id).using_db(conn).first()
+            if stolen is not None and stolen.revoked_at is None:
                 stolen.revoked_at = now
                 await stolen.save(update_fields=["revoked_at"], using_db=conn)
         else:
@@ -217,12 +223,10 @@ async def refresh(
             if not user.is_active:
                 raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
             new_refresh = new_opaque_token()
-            session.previous_hash = digest
+            await SpentRefreshToken.create(session_id=session.id, token_hash=digest, using_db=conn)
             session.refresh_hash = token_digest(new_refresh)
             session.rotated_at = now
-            await session.save(
-                update_fields=["previous_hash", "refresh_hash", "rotated_at"], using_db=conn
-            )
+            await session.save(update_fields=["refresh_hash", "rotated_at"], using_db=conn)
     if session is None:
         # Raised after the commit: raising inside the transaction would roll back the
         # revocation of the session whose spent token was replayed.

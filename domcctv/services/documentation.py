@@ -32,7 +32,7 @@ from domcctv.models import (
     PlateCorrection,
     ResourceType,
 )
-from domcctv.services import audit
+from domcctv.services import audit, live
 from domcctv.services.clock import utcnow
 from domcctv.services.scoping import events_in
 from domcctv.services.validation import Checker
@@ -181,6 +181,9 @@ async def document_event(
             after=metadata_snapshot(meta),
             using_db=conn,
         )
+        await live.stage_event_change(
+            "UPDATED", event, using_db=conn, check_watchlist=new_company is not None
+        )
     return event, meta
 
 
@@ -231,6 +234,7 @@ async def change_status(actor: Actor, event_id: int, target: EventStatus) -> Eve
             after={"status": target.value},
             using_db=conn,
         )
+        await live.stage_event_change("UPDATED", event, using_db=conn)
     return event
 
 
@@ -282,6 +286,8 @@ async def correct_plate(actor: Actor, event_id: int, plate_text: str, reason: st
             after={"plate": event.plate, "companyId": event.company_id, "reason": cleaned_reason},
             using_db=conn,
         )
+        # A corrected plate (or the company it brought) may now match a watchlist entry.
+        await live.stage_event_change("UPDATED", event, using_db=conn, check_watchlist=True)
     return event
 
 
@@ -295,6 +301,7 @@ async def assign_company(actor: Actor, event_id: int, company_id: int) -> Event:
             raise Conflict("The event already belongs to this company", code=ErrorCode.CONFLICT)
         await _assign(actor, event, new_company, conn)
         await event.save(using_db=conn)
+        await live.stage_event_change("UPDATED", event, using_db=conn, check_watchlist=True)
     return event
 
 

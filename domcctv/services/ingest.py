@@ -21,7 +21,7 @@ from domcctv.domain.access import Actor
 from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
 from domcctv.domain.reads import PlateRead, pass_key
 from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType
-from domcctv.services import audit
+from domcctv.services import audit, live
 from domcctv.services.clock import utcnow
 from domcctv.services.vehicles import company_for_plate
 
@@ -112,6 +112,14 @@ async def record_plate_read(
                     using_db=conn,
                 )
             await Camera.filter(code=read.camera_code).using_db(conn).update(last_seen_at=utcnow())
+            if outcome.result is not IngestResult.ATTACHED:
+                created = outcome.result is IngestResult.CREATED
+                await live.stage_event_change(
+                    "CREATED" if created else "UPDATED",
+                    outcome.event,
+                    using_db=conn,
+                    check_watchlist=created,
+                )
     except IntegrityError:
         # A concurrent delivery of the same natural key won the race: idempotent success.
         if await PlateReadRecord.exists(natural_key=read.natural_key):

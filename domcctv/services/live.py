@@ -2,15 +2,19 @@
 
 The message carries the event's own columns so 200 subscribers do not each re-read the row;
 the subscription rebuilds the GraphQL type from it and only resolves nested fields lazily.
+Messages are staged in the transactional outbox (``services.outbox``) with the change itself.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+
 from domcctv.domain.plates import skeleton
-from domcctv.infra.bus import Bus, alerts_channel, events_channel
+from domcctv.infra.bus import alerts_channel, events_channel
 from domcctv.models import Event, WatchlistEntry
+from domcctv.services import outbox
 from domcctv.services.clock import utcnow
 
 EVENT_COLUMNS = (
@@ -30,8 +34,9 @@ EVENT_COLUMNS = (
     "documentary_videos",
     "thumbnail_path",
     "created_by_id",
+    "time_issue",
 )
-TIME_COLUMNS = ("event_time", "created_at", "updated_at", "processed_at")
+TIME_COLUMNS = ("event_time", "created_at", "updated_at", "processed_at", "reported_time")
 
 
 def event_snapshot(event: Event) -> dict[str, Any]:
@@ -55,7 +60,14 @@ def event_from_snapshot(data: dict[str, Any]) -> Event:
     return Event(**values)
 
 
-async def publish_event_change(bus: Bus, kind: str, event: Event) -> None:
+async def stage_event_change(
+    kind: str, event: Event, *, using_db: BaseDBAsyncClient, check_watchlist: bool = False
+) -> None:
+    """Stage the live push of a created or changed event in the change's own transaction.
+
+    With ``check_watchlist`` (a new event, or a plate or company that changed) watchlist
+    alerts are staged too, so an entry fires however the event came to match it.
+    """
     message = {
         "v": 1,
         "type": "event",
@@ -64,19 +76,21 @@ async def publish_event_change(bus: Bus, kind: str, event: Event) -> None:
         "companyId": event.company_id,
         "event": event_snapshot(event),
     }
-    await bus.publish(events_channel(event.company_id), message)
-    if kind == "CREATED":
-        await _check_watchlist(bus, event)
+    await outbox.stage(events_channel(event.company_id), message, using_db=using_db)
+    if check_watchlist:
+        await _stage_watchlist_alerts(event, using_db)
 
 
-async def _check_watchlist(bus: Bus, event: Event) -> None:
+async def _stage_watchlist_alerts(event: Event, conn: BaseDBAsyncClient) -> None:
     if event.plate == "UNKNOWN":
         return
-    entries = await WatchlistEntry.filter(plate_skeleton=skeleton(event.plate), is_active=True)
+    entries = await WatchlistEntry.filter(
+        plate_skeleton=skeleton(event.plate), is_active=True
+    ).using_db(conn)
     for entry in entries:
         if entry.company_id is not None and entry.company_id != event.company_id:
             continue
-        await bus.publish(
+        await outbox.stage(
             alerts_channel(entry.company_id),
             {
                 "v": 1,
@@ -86,4 +100,5 @@ async def _check_watchlist(bus: Bus, event: Event) -> None:
                 "entry": {"id": entry.id, "plate": entry.plate, "reason": entry.reason},
                 "event": event_snapshot(event),
             },
+            using_db=conn,
         )

@@ -7,21 +7,20 @@ import logging
 from domcctv.domain.reads import PlateRead
 from domcctv.infra.bus import Bus
 from domcctv.infra.queue import IngestQueue
-from domcctv.services import live
-from domcctv.services.ingest import IngestResult, record_plate_read
+from domcctv.services import outbox
+from domcctv.services.ingest import record_plate_read
 
 logger = logging.getLogger(__name__)
 
 
 def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int):  # type: ignore[no-untyped-def]
     async def handle(read: PlateRead) -> None:
-        outcome = await record_plate_read(
-            read, threshold=threshold, merge_window_seconds=merge_window_seconds
-        )
-        if outcome.event is None or outcome.result is IngestResult.ATTACHED:
-            return
-        kind = "CREATED" if outcome.result is IngestResult.CREATED else "UPDATED"
-        await live.publish_event_change(bus, kind, outcome.event)
+        # The pipeline stages its live pushes in the outbox, in its own transaction; they are
+        # relayed as soon as it commits (or by the sweeper if that fails).
+        async with outbox.delivering(bus):
+            await record_plate_read(
+                read, threshold=threshold, merge_window_seconds=merge_window_seconds
+            )
 
     return handle
 

@@ -1,0 +1,83 @@
+"""Transactional outbox: live pushes are written with the change they announce.
+
+Publishing to the bus after a commit can fail (Redis down, process killed), and the change
+would then never be pushed: a redelivered ingest read is a duplicate and publishes nothing.
+So every push is first a ``live_outbox`` row written in the change's own transaction. After
+the commit, whoever made the change relays its rows at once (``delivering``); a sweeper relays
+whatever is left behind. Relaying publishes and deletes under row locks (``SKIP LOCKED``), so
+two processes never relay the same row together; a row published twice after a crash carries
+the same message id (``mid``), which the bus drops the second time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
+from datetime import timedelta
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domcctv.infra.bus import Bus
+from domcctv.models import LiveOutbox
+from domcctv.services.clock import utcnow
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH = 200
+
+# Ids staged by the current operation (a GraphQL request, one ingest read); None outside one.
+_staged: ContextVar[list[int] | None] = ContextVar("outbox_staged", default=None)
+
+
+async def stage(channel: str, message: dict[str, Any], *, using_db: BaseDBAsyncClient) -> int:
+    """Write one push inside the caller's transaction; it is published after the commit."""
+    row = await LiveOutbox.create(channel=channel, message=message, using_db=using_db)
+    row_id: int = row.id
+    pending = _staged.get()
+    if pending is not None:
+        pending.append(row_id)
+    return row_id
+
+
+@contextlib.asynccontextmanager
+async def delivering(bus: Bus | None) -> AsyncIterator[None]:
+    """Relay, when the block ends, what it staged (only rows that were really committed)."""
+    ids: list[int] = []
+    token = _staged.set(ids)
+    try:
+        yield
+    finally:
+        _staged.reset(token)
+        if ids and bus is not None:
+            try:
+                await relay(bus, ids=ids)
+            except Exception:
+                # The rows stay; the sweeper publishes them. The change itself is committed.
+                logger.warning("live push deferred to the outbox sweeper", exc_info=True)
+
+
+async def relay(
+    bus: Bus, *, ids: list[int] | None = None, older_than: timedelta | None = None
+) -> int:
+    """Publish and delete outbox rows (the given ids, or the oldest ones); returns how many."""
+    async with in_transaction() as conn:
+        qs = LiveOutbox.all().using_db(conn)
+        if ids is not None:
+            qs = qs.filter(id__in=ids)
+        if older_than is not None:
+            qs = qs.filter(created_at__lte=utcnow() - older_than)
+        rows = await qs.order_by("id").limit(RELAY_BATCH).select_for_update(skip_locked=True)
+        for row in rows:
+            await bus.publish(row.channel, {**row.message, "mid": row.id})
+        if rows:
+            await LiveOutbox.filter(id__in=[r.id for r in rows]).using_db(conn).delete()
+    return len(rows)
+
+
+async def pending_count() -> int:
+    """Rows not yet relayed (for health and tests)."""
+    return await LiveOutbox.all().count()
