@@ -52,18 +52,40 @@ class AnprPicture:
 
 @dataclass(frozen=True, slots=True)
 class PictureRef:
-    """A picture announced in the alert XML, before its bytes are matched to it."""
+    """A picture announced in the alert document, before its bytes are matched to it.
+
+    Parts are matched on ``file_name`` (the form field / file name of the JPEG part) or, on
+    firmware that names picture parts by picture id, on ``picture_id`` (``pId``).
+    """
 
     file_name: str
     kind: str
+    picture_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class AnprAlert:
-    """An ``EventNotificationAlert`` with ``eventType=ANPR``.
+    """An ``EventNotificationAlert`` with ``eventType=ANPR`` (XML or JSON, same fields).
 
-    ``plate_text`` is the raw camera text (may literally be ``"unknown"``); normalisation is
-    the domain's job (``domcctv.domain.plates``) so the evidence is never rewritten here.
+    ``plate_text`` is the raw camera text (may literally be ``"unknown"``; only surrounding
+    whitespace is removed); normalisation and length limits are the application's job
+    (``domcctv.domain.plates``) so the evidence is never rewritten here.
+
+    ``occurred_at`` is ``None`` when the device sent no readable ``dateTime`` (missing, empty
+    or garbage); ``time_text`` keeps the text as sent (``None`` when absent) so the read can be
+    stored at its arrival time and flagged instead of being lost.
+
+    ``confidence`` is ``confidenceLevel`` as sent, as a float; it may be outside 0..100 or
+    non-finite (``inf``/``nan``): validating it is the application's job.  ``None`` when the
+    field is absent or not a number.
+
+    ``rejected_parts`` names the parts delivered as pictures that are not JPEG (bytes not
+    starting ``FF D8 FF``, e.g. an HTML error page typed ``image/jpeg``): they are left out
+    of ``pictures`` and reported here for logging; the read itself is still good.
+
+    ``document_sha256`` is the SHA-256 (hex) of the alert document (XML or JSON bytes) as
+    received: a stable identity for the event when it has neither a UUID nor a readable
+    time (see :attr:`natural_key`).
     """
 
     event_uuid: str | None
@@ -71,7 +93,7 @@ class AnprAlert:
     ip_address: str
     channel_id: int
     channel_name: str
-    occurred_at: datetime
+    occurred_at: datetime | None
     plate_text: str
     confidence: float | None
     char_confidences: tuple[int, ...] = ()
@@ -83,11 +105,23 @@ class AnprAlert:
     original_plate_text: str | None = None
     picture_refs: tuple[PictureRef, ...] = ()
     pictures: tuple[AnprPicture, ...] = ()
+    time_text: str | None = None
+    rejected_parts: tuple[str, ...] = ()
+    document_sha256: str = ""
 
     @property
     def natural_key(self) -> tuple[str, int, str, str]:
-        """Dedupe key when ``event_uuid`` is missing (protocols §0)."""
-        return (self.mac_address, self.channel_id, self.occurred_at.isoformat(), self.plate_text)
+        """Dedupe key when ``event_uuid`` is missing (protocols §0).
+
+        Without a readable time the document digest stands in for it: a redelivery of the
+        same document gets the same key, two different passes of one plate do not.
+        """
+        when = (
+            self.occurred_at.isoformat()
+            if self.occurred_at is not None
+            else f"sha256:{self.document_sha256}"
+        )
+        return (self.mac_address, self.channel_id, when, self.plate_text)
 
     def picture(self, kind: str) -> AnprPicture | None:
         return next((p for p in self.pictures if p.kind == kind), None)
@@ -95,7 +129,11 @@ class AnprAlert:
 
 @dataclass(frozen=True, slots=True)
 class Heartbeat:
-    """The alert stream keep-alive (``videoloss`` + ``inactive``); not an alarm."""
+    """The alert stream keep-alive (``videoloss`` + ``inactive``); not an alarm.
+
+    ``occurred_at`` is ``None`` when the device time is missing or unreadable: a heartbeat
+    proves liveness whatever its clock says.
+    """
 
     mac_address: str = ""
     channel_id: int | None = None
@@ -104,7 +142,10 @@ class Heartbeat:
 
 @dataclass(frozen=True, slots=True)
 class OtherEvent:
-    """Any non-ANPR, non-heartbeat alert; kept so callers can log or count them."""
+    """Any non-ANPR, non-heartbeat alert; kept so callers can log or count them.
+
+    ``occurred_at`` is ``None`` when the device time is missing or unreadable.
+    """
 
     event_type: str
     event_state: str

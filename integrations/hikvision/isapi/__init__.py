@@ -1,7 +1,12 @@
 """ISAPI (camera/NVR HTTP API) client, pure XML/multipart parsers and event assembly."""
 
 from integrations.hikvision.isapi.client import IsapiClient
-from integrations.hikvision.isapi.events import AlertAssembler, event_from_parts, parse_push
+from integrations.hikvision.isapi.events import (
+    AlertAssembler,
+    event_from_parts,
+    parse_event_document,
+    parse_push,
+)
 from integrations.hikvision.isapi.multipart import AlertStreamParser, MimePart, parse_push_multipart
 
 __all__ = [
@@ -10,6 +15,7 @@ __all__ = [
     "IsapiClient",
     "MimePart",
     "event_from_parts",
+    "parse_event_document",
     "parse_push",
     "parse_push_multipart",
 ]

@@ -30,6 +30,7 @@ from integrations.hikvision.isapi import builders, xml
 from integrations.hikvision.isapi.events import AlertAssembler
 from integrations.hikvision.isapi.multipart import (
     DEFAULT_MAX_PART_BYTES,
+    JPEG_MAGIC,
     AlertStreamParser,
     boundary_from_content_type,
 )
@@ -76,7 +77,12 @@ def stream_id(channel: int, stream: int = 1) -> int:
 
 
 class IsapiClient(ManagedClient):
-    """One client per device.  Use as ``async with IsapiClient(...) as cam:``."""
+    """One client per device.  Use as ``async with IsapiClient(...) as cam:``.
+
+    ``device_tz`` is the device's configured time zone (times it sends without an offset are
+    wall clock there); ``z_is_local`` is for firmware that writes that wall clock with a
+    ``Z``: alert times, recording search times and playback URLs then use ``device_tz``.
+    """
 
     def __init__(
         self,
@@ -89,8 +95,8 @@ class IsapiClient(ManagedClient):
         snapshot_timeout: float = 15.0,
         allow_basic: bool = False,
         rtsp_port: int = 554,
-        device_tz: tzinfo | None = None,
-        naive_tz: tzinfo = UTC,
+        device_tz: tzinfo = UTC,
+        z_is_local: bool = False,
         ssl_context: ssl.SSLContext | bool = True,
         max_part_bytes: int = DEFAULT_MAX_PART_BYTES,
     ) -> None:
@@ -102,7 +108,10 @@ class IsapiClient(ManagedClient):
         self._snapshot_timeout = snapshot_timeout
         self._rtsp_port = rtsp_port
         self._device_tz = device_tz
-        self._naive_tz = naive_tz
+        self._z_is_local = z_is_local
+        # Where ISAPI writes "...Z" (search requests/results, playback URLs): UTC, or the
+        # device's wall clock on firmware whose "Z" means local time.
+        self._z_tz: tzinfo | None = device_tz if z_is_local else None
         self._ssl = ssl_context
         self._max_part_bytes = max_part_bytes
         middlewares: list[aiohttp.ClientMiddlewareType] = [
@@ -147,7 +156,7 @@ class IsapiClient(ManagedClient):
         """Current main-stream JPEG; an XML ``ResponseStatus`` body raises the device error."""
         path = f"/ISAPI/Streaming/channels/{stream_id(channel)}/picture"
         data = await self._request("GET", path, deadline=self._snapshot_timeout)
-        if data.startswith(b"\xff\xd8"):
+        if data.startswith(JPEG_MAGIC):
             return data
         if xml.is_response_status(data):
             xml.parse_response_status(data)  # raises HikvisionDeviceError on failure
@@ -188,10 +197,10 @@ class IsapiClient(ManagedClient):
         out: list[RecordingMatch] = []
         for _ in range(max_pages):
             body = builders.build_cm_search(
-                search_id, track_id, start, end, max_results, position, self._device_tz
+                search_id, track_id, start, end, max_results, position, self._z_tz
             )
             data = await self._request("POST", "/ISAPI/ContentMgmt/search", body)
-            page = xml.parse_cm_search_result(data, device_tz=self._device_tz)
+            page = xml.parse_cm_search_result(data, device_tz=self._z_tz)
             out.extend(page.matches)
             returned = len(page.matches) + page.skipped
             if page.status != "MORE":
@@ -220,7 +229,7 @@ class IsapiClient(ManagedClient):
         self, track_id: int, start: datetime, end: datetime, *, include_credentials: bool = False
     ) -> str:
         """RTSP playback by time; never log the result when ``include_credentials`` is set."""
-        begin, finish = format_compact(start, self._device_tz), format_compact(end, self._device_tz)
+        begin, finish = format_compact(start, self._z_tz), format_compact(end, self._z_tz)
         query = f"starttime={begin}&endtime={finish}"
         return f"{self._rtsp_base(include_credentials)}/Streaming/tracks/{track_id}?{query}"
 
@@ -256,7 +265,7 @@ class IsapiClient(ManagedClient):
                     raise HikvisionProtocolError(f"{what}: unexpected HTTP {resp.status}")
                 boundary = boundary_from_content_type(resp.headers.get(hdrs.CONTENT_TYPE))
                 parser = AlertStreamParser(boundary, max_part_bytes=self._max_part_bytes)
-                assembler = AlertAssembler(naive_tz=self._naive_tz)
+                assembler = AlertAssembler(device_tz=self._device_tz, z_is_local=self._z_is_local)
                 async for chunk in resp.content.iter_any():
                     for part in parser.feed(chunk):
                         for event in assembler.add(part):

@@ -17,7 +17,7 @@ from enum import Enum, auto
 
 from integrations.hikvision.errors import HikvisionProtocolError
 
-JPEG_MAGIC = b"\xff\xd8"
+JPEG_MAGIC = b"\xff\xd8\xff"  # SOI + the first marker: what every real JPEG starts with
 DEFAULT_BOUNDARY = "boundary"
 DEFAULT_MAX_PART_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_PARTS = 16
@@ -65,17 +65,56 @@ class MimePart:
         return self._disposition("name") or self._disposition("filename")
 
     @property
+    def content_id(self) -> str | None:
+        """``Content-ID`` without its angle brackets (some firmware names pictures this way)."""
+        value = self.headers.get("content-id", "").strip().strip("<>").strip()
+        return value or None
+
+    @property
+    def match_keys(self) -> tuple[str, ...]:
+        """Every name this part may be announced under in the alert document."""
+        keys = (self._disposition("name"), self._disposition("filename"), self.content_id)
+        return tuple(dict.fromkeys(k for k in keys if k))
+
+    @property
+    def label(self) -> str:
+        """A name for logs: the part's name, else its Content-ID, else its content type."""
+        return self.name or self.content_id or f"unnamed {self.content_type or 'untyped'} part"
+
+    @property
     def is_jpeg(self) -> bool:
-        """By magic bytes: devices type JPEGs as ``application/octet-stream`` too."""
+        """By signature (``FF D8 FF``), never by declared type: devices type JPEGs as
+        ``application/octet-stream``, and error pages arrive typed ``image/jpeg``."""
         return self.data.startswith(JPEG_MAGIC)
 
     @property
+    def declared_picture(self) -> bool:
+        """The headers present this part as a picture (whatever its bytes are)."""
+        ctype = self.content_type
+        return ctype.startswith("image/") or ctype == "application/octet-stream"
+
+    def _first_byte(self) -> bytes:
+        return self.data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+
+    @property
     def is_xml(self) -> bool:
-        return "xml" in self.content_type or self.data.lstrip()[:1] == b"<"
+        return "xml" in self.content_type or self._first_byte() == b"<"
 
     @property
     def is_json(self) -> bool:
-        return "json" in self.content_type or self.data.lstrip()[:1] == b"{"
+        return "json" in self.content_type or self._first_byte() == b"{"
+
+    @property
+    def declared_document(self) -> bool:
+        """The headers or name present this part as the alert document (XML or JSON)."""
+        ctype = self.content_type
+        names = tuple(k.lower() for k in self.match_keys)
+        return (
+            "xml" in ctype
+            or "json" in ctype
+            or ctype.startswith("text/")
+            or any(n.endswith((".xml", ".json")) for n in names)
+        )
 
 
 def _parse_headers(block: bytes) -> dict[str, str]:

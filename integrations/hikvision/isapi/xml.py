@@ -12,20 +12,23 @@ Two rules drive everything here:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from integrations.hikvision._time import parse_device_time, parse_iso
+from integrations.hikvision._time import parse_device_time
 from integrations.hikvision.errors import HikvisionDeviceError, HikvisionProtocolError
+from integrations.hikvision.isapi.alert_doc import (
+    AlertFields,
+    AnprFields,
+    build_event,
+    char_confidences,
+)
 from integrations.hikvision.models import (
     AlertEvent,
-    AnprAlert,
     DeviceInfo,
-    Heartbeat,
-    OtherEvent,
     PictureRef,
     RecordingMatch,
     ResponseStatus,
@@ -92,13 +95,6 @@ def _int(value: str | None, default: int | None = None) -> int | None:
         return default
 
 
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _require_root(root: Element, name: str) -> None:
     if local_name(root.tag) != name:
         raise HikvisionProtocolError(f"expected <{name}>, got <{local_name(root.tag)}>")
@@ -153,74 +149,61 @@ def parse_device_info(data: bytes) -> DeviceInfo:
 # ---------------------------------------------------------------- EventNotificationAlert
 
 
-def _event_time(root: Element, naive_tz: tzinfo) -> datetime | None:
-    value = text(root, "dateTime")
-    if value is None:
-        return None
-    try:
-        return parse_iso(value, naive_tz)
-    except ValueError as exc:
-        raise HikvisionProtocolError(f"unparseable dateTime {value!r}") from exc
-
-
-def _char_confidences(value: str | None) -> tuple[int, ...]:
-    if not value:
-        return ()
-    return tuple(int(tok) for tok in value.replace(" ", "").split(",") if tok.isdigit())
-
-
 def _picture_refs(anpr: Element) -> tuple[PictureRef, ...]:
     refs = []
     for info in children_at(anpr, "pictureInfoList", "pictureInfo"):
-        name = text(info, "fileName")
-        if name:
-            refs.append(PictureRef(file_name=name, kind=text(info, "type", "") or ""))
+        name, pid = text(info, "fileName"), text(info, "pId")
+        if name or pid:
+            refs.append(
+                PictureRef(
+                    file_name=name or pid or "", kind=text(info, "type", "") or "", picture_id=pid
+                )
+            )
     return tuple(refs)
 
 
-def _anpr(root: Element, anpr: Element, occurred_at: datetime) -> AnprAlert:
-    plate = text(anpr, "licensePlate")
-    if plate is None:
-        raise HikvisionProtocolError("ANPR alert without licensePlate")
-    return AnprAlert(
-        event_uuid=text(root, "UUID"),
-        mac_address=(text(root, "macAddress", "") or "").lower(),
-        ip_address=text(root, "ipAddress", "") or "",
-        channel_id=_int(text(root, "channelID"), 1) or 1,
-        channel_name=text(root, "channelName", "") or "",
-        occurred_at=occurred_at,
-        plate_text=plate,
-        confidence=_float(text(anpr, "confidenceLevel")),
-        char_confidences=_char_confidences(text(anpr, "plateCharBelieve")),
+def _anpr_fields(anpr: Element) -> AnprFields:
+    return AnprFields(
+        plate=text(anpr, "licensePlate"),
+        confidence=text(anpr, "confidenceLevel"),
+        char_confidences=char_confidences(text(anpr, "plateCharBelieve")),
         direction=text(anpr, "direction"),
         vehicle_type=text(anpr, "vehicleType") or text(anpr, "vehicleInfo/vehicleType"),
         plate_color=text(anpr, "plateColor"),
         country=text(anpr, "country"),
         list_name=text(anpr, "vehicleListName") or text(anpr, "listType"),
-        original_plate_text=text(anpr, "originalLicensePlate"),
+        original_plate=text(anpr, "originalLicensePlate"),
         picture_refs=_picture_refs(anpr),
     )
 
 
-def parse_event_alert(data: bytes, *, naive_tz: tzinfo = UTC) -> AlertEvent:
-    """Classify and parse one ``EventNotificationAlert`` (ANPR, heartbeat, anything else)."""
-    root = parse_xml(data)
+def event_alert_fields(root: Element) -> AlertFields:
+    """Extract an ``EventNotificationAlert`` element's fields (no interpretation yet)."""
     _require_root(root, "EventNotificationAlert")
-    event_type = text(root, "eventType", "") or ""
-    state = text(root, "eventState", "") or ""
-    occurred_at = _event_time(root, naive_tz)
-    mac = (text(root, "macAddress", "") or "").lower()
-    channel = _int(text(root, "channelID"))
-    if event_type.lower() == "videoloss" and state.lower() == "inactive":
-        return Heartbeat(mac_address=mac, channel_id=channel, occurred_at=occurred_at)
     anpr = child(root, "ANPR")
-    if event_type.upper() == "ANPR" and anpr is not None:
-        if occurred_at is None:
-            raise HikvisionProtocolError("ANPR alert without dateTime")
-        return _anpr(root, anpr, occurred_at)
-    return OtherEvent(
-        event_type, state, mac_address=mac, channel_id=channel, occurred_at=occurred_at
+    return AlertFields(
+        event_type=text(root, "eventType", "") or "",
+        event_state=text(root, "eventState", "") or "",
+        mac_address=text(root, "macAddress", "") or "",
+        ip_address=text(root, "ipAddress", "") or "",
+        channel_id=text(root, "channelID"),
+        channel_name=text(root, "channelName", "") or "",
+        time_text=text(root, "dateTime"),
+        event_uuid=text(root, "UUID"),
+        anpr=None if anpr is None else _anpr_fields(anpr),
     )
+
+
+def parse_event_alert(
+    data: bytes, *, device_tz: tzinfo = UTC, z_is_local: bool = False
+) -> AlertEvent:
+    """Classify and parse one XML ``EventNotificationAlert`` (ANPR, heartbeat, anything else).
+
+    Times without an offset are read in ``device_tz``; ``Z`` times too when ``z_is_local``.
+    An unreadable time never fails the parse (see :mod:`~integrations.hikvision.isapi.alert_doc`).
+    """
+    fields = event_alert_fields(parse_xml(data))
+    return build_event(fields, data, device_tz=device_tz, z_is_local=z_is_local)
 
 
 # ---------------------------------------------------------------- CMSearchResult

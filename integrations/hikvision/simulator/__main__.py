@@ -6,8 +6,9 @@ Example::
         --cameras 3 --push-url 'http://127.0.0.1:8000/ingest/isapi/{token}' --rate 0.5
 
 On start-up one JSON line describing the site is written to stdout (gateway URL, app key,
-and per camera: base URL, username, serial, MAC, HikCentral index code, push token).
-Secrets are not printed; they are the values of ``--app-secret`` / ``--camera-password``.
+and per camera: base URL, username, serial, MAC, HikCentral index code, push token).  Push
+tokens are random per start (``secrets.token_urlsafe``): register them from that line.
+Other secrets are not printed; they are the values of ``--app-secret`` / ``--camera-password``.
 
 Flags:
   --host HOST                 bind address (default 127.0.0.1; 0.0.0.0 to expose)
@@ -15,7 +16,7 @@ Flags:
   --camera-base-port N        camera i listens on N+i (0 = ephemeral)        [9200]
   --cameras N                 number of cameras                              [3]
   --push-url TEMPLATE         HTTP-listening push target; {token} {serial} {index}
-                              {index_code} are substituted per camera (token = serial)
+                              {index_code} are substituted per camera (token: random)
   --no-push                   start with push delivery disabled (outage)
   --rate R                    automatic reads per second over the site (0 = off) [0.5]
   --seed N                    RNG seed for reproducible plates/timing
@@ -34,6 +35,10 @@ Flags:
   --record-style {camel,pascal}  crossRecords field spelling                [camel]
   --gateway-auth-status N     HTTP status for signature failures            [401]
   --timezone TZ               site time zone                     [America/Santiago]
+  --payload-format {xml,json} alert document format (parameterFormatType)    [xml]
+  --time-style STYLE          how cameras write dateTime: offset, short_offset (-3:00),
+                              utc_z, local_z (local time marked Z), naive     [offset]
+  --clock-offset S            cameras' clock error in seconds (reported times only) [0]
   --log-level LEVEL           logging level                                 [INFO]
 """
 
@@ -47,7 +52,7 @@ import logging
 import signal
 import sys
 
-from integrations.hikvision.simulator.config import CameraConfig, SiteConfig
+from integrations.hikvision.simulator.config import TIME_STYLES, CameraConfig, SiteConfig
 from integrations.hikvision.simulator.site import SimulatedSite
 
 
@@ -84,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--record-style", choices=("camel", "pascal"), default=defaults.record_style)
     p.add_argument("--gateway-auth-status", type=int, default=defaults.gateway_auth_status)
     p.add_argument("--timezone", default=defaults.timezone)
+    p.add_argument("--payload-format", choices=("xml", "json"), default=cam.payload_format)
+    p.add_argument("--time-style", choices=TIME_STYLES, default=cam.time_style)
+    p.add_argument("--clock-offset", type=float, default=cam.clock_offset_seconds)
     p.add_argument("--log-level", default="INFO")
     return p
 
@@ -94,6 +102,9 @@ def config_from_args(args: argparse.Namespace) -> SiteConfig:
         password=args.camera_password,
         namespace=args.namespace,
         basic_only=args.basic_only,
+        payload_format=args.payload_format,
+        time_style=args.time_style,
+        clock_offset_seconds=args.clock_offset,
     )
     return SiteConfig(
         host=args.host,

@@ -12,6 +12,15 @@ from typing import Literal
 
 Namespace = Literal["hikvision", "isapi", "std-cgi"]
 RecordStyle = Literal["camel", "pascal"]
+PayloadFormat = Literal["xml", "json"]
+# How a camera writes its event ``dateTime`` (all seen on real firmware):
+#   offset        2025-01-15T08:30:12.847-03:00   (ISO-8601 with the UTC offset)
+#   short_offset  2025-01-15T08:30:12-3:00        (one-digit offset hour)
+#   utc_z         2025-01-15T11:30:12.847Z        (UTC)
+#   local_z       2025-01-15T08:30:12.847Z        (local wall clock wrongly marked "Z")
+#   naive         2025-01-15T08:30:12.847         (local wall clock, no offset)
+TimeStyle = Literal["offset", "short_offset", "utc_z", "local_z", "naive"]
+TIME_STYLES: tuple[TimeStyle, ...] = ("offset", "short_offset", "utc_z", "local_z", "naive")
 
 NAMESPACES: dict[str, tuple[str, str]] = {
     "hikvision": ("http://www.hikvision.com/ver20/XMLSchema", "2.0"),
@@ -24,7 +33,15 @@ DEFAULT_CAMERA_NAMES = ("PORTON NORTE", "PORTON SUR", "ROMANA", "PATIO 1", "PATI
 
 @dataclass(slots=True)
 class CameraConfig:
-    """Per-camera identity and behaviour; ``None`` fields are derived from the index."""
+    """Per-camera identity and behaviour; ``None`` fields are derived from the index.
+
+    ``push_token``: ``None`` draws a random URL-safe token (``secrets.token_urlsafe``) when the
+    camera is created; it is exposed as ``SimulatedCamera.push_token`` for registration.
+    ``payload_format``: the alert document of pushes and alert streams (``parameterFormatType``).
+    ``time_style``: how ``dateTime`` is written (see ``TimeStyle``).
+    ``clock_offset_seconds``: the camera's clock error; reported times are shifted by it while
+    the read's true ``occurred_at`` (and HikCentral's record) are not.
+    """
 
     name: str | None = None
     username: str = "admin"
@@ -37,6 +54,9 @@ class CameraConfig:
     basic_only: bool = False
     push_token: str | None = None
     port: int = 0
+    payload_format: PayloadFormat = "xml"
+    time_style: TimeStyle = "offset"
+    clock_offset_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -92,4 +112,7 @@ class SiteConfig:
             basic_only=base.basic_only,
             push_token=base.push_token,
             port=port,
+            payload_format=base.payload_format,
+            time_style=base.time_style,
+            clock_offset_seconds=base.clock_offset_seconds,
         )

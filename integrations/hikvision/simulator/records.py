@@ -43,6 +43,7 @@ class SimulatedRead:
     pic_uri: str
     plate_picture: bytes = field(default=b"", repr=False)
     detection_picture: bytes = field(default=b"", repr=False)
+    reported_time: str = ""  # the dateTime text the camera wrote ("" = ISO of occurred_at)
     push_status: int | None = None
     push_error: str | None = None
     delivered_streams: int = 0

@@ -71,6 +71,7 @@ class SimulatedSite:
         self.gateway_url = ""
         self._runners: list[web.AppRunner] = []
         self._auto: asyncio.Task[None] | None = None
+        self._auto_stop = asyncio.Event()
 
     @property
     def app_key(self) -> str:
@@ -145,16 +146,23 @@ class SimulatedSite:
             raise ValueError("rate must be positive")
         if self._auto is not None and not self._auto.done():
             raise RuntimeError("auto generation already running")
+        self._auto_stop = asyncio.Event()
         self._auto = asyncio.create_task(self._auto_loop(rate_per_second), name="sim-auto-reads")
 
     async def stop(self) -> None:
-        """Stop background generation (the servers keep running until the site exits)."""
+        """Stop background generation (the servers keep running until the site exits).
+
+        A read already being delivered is finished first (its push is bounded by
+        ``push_timeout``), so every read in ``reads`` was pushed, as on a real camera.
+        """
         task, self._auto = self._auto, None
         if task is None:
             return
-        task.cancel()
+        self._auto_stop.set()
         try:
-            await task
+            await asyncio.wait_for(task, self.config.push_timeout + SHUTDOWN_TIMEOUT)
+        except TimeoutError:
+            logger.warning("simulated read still running at stop; cancelled")
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if current is not None and current.cancelling():
@@ -162,11 +170,15 @@ class SimulatedSite:
 
     async def _auto_loop(self, rate: float) -> None:
         rng = self.ctx.rng
-        while True:
+        while not self._auto_stop.is_set():
             gap = rng.expovariate(rate)
             if rng.random() < CONVOY_PROBABILITY:
                 gap = min(gap, rng.uniform(1.0, 4.0) / max(rate, 1.0))
-            await asyncio.sleep(gap)
+            try:
+                await asyncio.wait_for(self._auto_stop.wait(), gap)
+                return  # stopped during the gap
+            except TimeoutError:
+                pass
             camera = rng.choice(self.cameras)
             try:
                 await camera.emit_read()

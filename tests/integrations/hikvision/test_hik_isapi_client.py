@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -25,6 +26,7 @@ from integrations.hikvision.simulator import (
     SimulatedSite,
     SiteConfig,
 )
+from integrations.hikvision.simulator.camera import payloads
 
 
 def _client(
@@ -260,3 +262,61 @@ async def test_vehicle_detect_plate_buffer(
     assert int(second.pic_name) > int(first.pic_name)
     assert b"<plateNumber>FK1234</plateNumber>" in xml
     assert b"HJKL42" not in xml
+
+
+async def test_alert_stream_of_a_json_camera_with_odd_clock(
+    fast_config: Callable[..., SiteConfig], session: aiohttp.ClientSession
+) -> None:
+    """JSON parts, one-digit offset heartbeats and an HTML picture part, over a real socket."""
+    camera = CameraConfig(payload_format="json", time_style="short_offset")
+    async with SimulatedSite(fast_config(cameras=1, camera_configs=[camera])) as site:
+        cam = site.cameras[0]
+        cam.html_picture = "licensePlatePicture"
+        events: list[AnprAlert | Heartbeat] = []
+        async with _client(session, cam) as isapi:
+            task = asyncio.create_task(_collect(isapi, events, stop_after=4))
+            await _wait_for_stream(cam)
+            read = await cam.emit_read(plate="GHTR57", push=False)
+            await asyncio.wait_for(task, 5)
+    beats = [e for e in events if isinstance(e, Heartbeat)]
+    alerts = [e for e in events if isinstance(e, AnprAlert)]
+    assert beats
+    assert all(b.occurred_at is not None for b in beats)
+    assert [(a.plate_text, a.event_uuid) for a in alerts] == [("GHTR57", read.uuid)]
+    assert alerts[0].occurred_at == read.occurred_at.replace(microsecond=0)
+    assert [p.data for p in alerts[0].pictures] == [read.detection_picture]
+    assert alerts[0].rejected_parts == (payloads.picture_id(read, 1),)
+
+
+async def test_alert_stream_reads_local_z_times_with_the_client_settings(
+    fast_config: Callable[..., SiteConfig], session: aiohttp.ClientSession
+) -> None:
+    config = fast_config(cameras=1, camera_configs=[CameraConfig(time_style="local_z")])
+    async with SimulatedSite(config) as site:
+        cam = site.cameras[0]
+        events: list[AnprAlert | Heartbeat] = []
+        zone = ZoneInfo(config.timezone)
+        async with _client(session, cam, device_tz=zone, z_is_local=True) as isapi:
+            task = asyncio.create_task(_collect(isapi, events, stop_after=2))
+            await _wait_for_stream(cam)
+            read = await cam.emit_read(plate="DK4821", push=False)
+            await asyncio.wait_for(task, 5)
+    (alert,) = [e for e in events if isinstance(e, AnprAlert)]
+    assert alert.occurred_at == read.occurred_at.replace(
+        microsecond=read.occurred_at.microsecond // 1000 * 1000
+    )
+
+
+async def test_http_hosts_reports_and_sets_the_payload_format(
+    fast_config: Callable[..., SiteConfig], session: aiohttp.ClientSession
+) -> None:
+    config = fast_config(cameras=1, camera_configs=[CameraConfig(payload_format="json")])
+    async with SimulatedSite(config) as site:
+        cam = site.cameras[0]
+        digest = aiohttp.DigestAuthMiddleware(cam.username, cam.password)
+        url = cam.base_url + "/ISAPI/Event/notification/httpHosts"
+        async with session.get(url, middlewares=(digest,)) as resp:
+            assert b"<parameterFormatType>JSON</parameterFormatType>" in await resp.read()
+        async with _client(session, cam) as isapi:  # our client configures XML pushes
+            await isapi.configure_http_host("http://127.0.0.1:8000/ingest/isapi/abc")
+        assert cam.payload_format == "xml"

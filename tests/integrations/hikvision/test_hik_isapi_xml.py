@@ -117,8 +117,9 @@ def test_naive_event_time_gets_the_configured_zone() -> None:
         b"<EventNotificationAlert><dateTime>2025-01-15T08:30:00</dateTime><eventType>ANPR</eventType>"
         b"<ANPR><licensePlate>HJKL42</licensePlate></ANPR></EventNotificationAlert>"
     )
-    alert = parse_event_alert(xml, naive_tz=CLT)
+    alert = parse_event_alert(xml, device_tz=CLT)
     assert isinstance(alert, AnprAlert)
+    assert alert.occurred_at is not None
     assert alert.occurred_at.utcoffset() == timedelta(hours=-3)
 
 
@@ -129,8 +130,8 @@ def test_naive_event_time_gets_the_configured_zone() -> None:
         b"<EventNotificationAlert><eventType>ANPR",
         b"not xml at all",
         b"<DeviceInfo><serialNumber>x</serialNumber></DeviceInfo>",
-        b"<EventNotificationAlert><eventType>ANPR</eventType><ANPR><licensePlate>X</licensePlate></ANPR>"
-        b"</EventNotificationAlert>",
+        b"<EventNotificationAlert><eventType>ANPR</eventType><ANPR><confidenceLevel>90"
+        b"</confidenceLevel></ANPR></EventNotificationAlert>",
     ],
 )
 def test_malformed_alerts_raise_protocol_error(payload: bytes) -> None:

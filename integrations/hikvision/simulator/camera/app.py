@@ -118,7 +118,8 @@ async def plates(request: web.Request) -> web.Response:
 
 
 async def get_http_hosts(request: web.Request) -> web.Response:
-    return _xml(payloads.http_hosts(_camera(request).namespace, _camera(request).push_url))
+    cam = _camera(request)
+    return _xml(payloads.http_hosts(cam.namespace, cam.push_url, cam.payload_format.upper()))
 
 
 async def put_http_hosts(request: web.Request) -> web.Response:
@@ -134,6 +135,9 @@ async def put_http_hosts(request: web.Request) -> web.Response:
         url = f"{proto}://{ip}:{port}{url}" if ip else ""
     if not urlsplit(url).hostname:
         return _bad_xml(request)
+    fmt = (text(root, "HttpHostNotification/parameterFormatType") or "").lower()
+    if fmt in ("xml", "json"):
+        _camera(request).payload_format = "json" if fmt == "json" else "xml"
     _camera(request).push_url = url
     return _status(request)
 
@@ -162,7 +166,7 @@ async def alert_stream(request: web.Request) -> web.StreamResponse:
 
 
 def _heartbeat(cam: SimulatedCamera) -> bytes:
-    return payloads.stream_part(payloads.heartbeat(cam.identity, cam.now()), _XML_TYPE)
+    return cam.heartbeat_part()
 
 
 async def _break(request: web.Request, response: web.StreamResponse, cam: SimulatedCamera) -> None:

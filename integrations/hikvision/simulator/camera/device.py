@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import secrets
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from integrations.hikvision.simulator.camera import payloads
 from integrations.hikvision.simulator.camera.auth import CameraAuth
 from integrations.hikvision.simulator.camera.ptz import PtzState
 from integrations.hikvision.simulator.camera.recordings import Recorder, SearchRequest
-from integrations.hikvision.simulator.config import CameraConfig
+from integrations.hikvision.simulator.config import CameraConfig, PayloadFormat, TimeStyle
 from integrations.hikvision.simulator.context import SiteContext
 from integrations.hikvision.simulator.records import SimulatedRead
 
@@ -31,10 +32,24 @@ BREAK_MID_PART = b"\x00break"  # queue sentinel: cut the connection halfway thro
 _VEHICLE_TYPES = ("truck", "truck", "truck", "containerTruck", "pickupTruck", "vehicle", "SUVMPV")
 _COLORS = ("white", "white", "red", "blue", "gray", "black", "yellow")
 STREAM_QUEUE_SIZE = 256
+XML_STREAM_TYPE = 'application/xml; charset="UTF-8"'
+JSON_STREAM_TYPE = 'application/json; charset="UTF-8"'
+# What some firmware puts in a picture part when the picture could not be grabbed.
+HTML_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Error</title></head>"
+    b"<body><h1>500 Internal Server Error</h1></body></html>"
+)
 
 
 class SimulatedCamera:
-    """State and behaviour behind one camera's aiohttp app (see ``camera.app``)."""
+    """State and behaviour behind one camera's aiohttp app (see ``camera.app``).
+
+    Test knobs (plain attributes, changeable while running): ``payload_format`` (``"xml"`` /
+    ``"json"``), ``time_style`` and ``clock_offset_seconds`` (how and how wrong the camera
+    writes ``dateTime``), ``push_jpeg_type`` (declared type of picture parts) and
+    ``html_picture`` (a picture kind, e.g. ``"detectionPicture"``, whose part carries an
+    HTML error page instead of a JPEG, as broken firmware sends).
+    """
 
     def __init__(self, ctx: SiteContext, index: int, cfg: CameraConfig) -> None:
         if not (cfg.name and cfg.serial and cfg.mac and cfg.index_code):
@@ -44,7 +59,13 @@ class SimulatedCamera:
         self.name, self.serial, self.mac = cfg.name, cfg.serial, cfg.mac
         self.index_code, self.channel, self.namespace = cfg.index_code, cfg.channel, cfg.namespace
         self.username, self.password = cfg.username, cfg.password
-        self.push_token = cfg.push_token or cfg.serial
+        # Random, not derived from anything an operator can see (the serial is on the label
+        # and in deviceInfo): the token alone authenticates the camera's pushes.
+        self.push_token = cfg.push_token or secrets.token_urlsafe(24)
+        self.payload_format: PayloadFormat = cfg.payload_format
+        self.time_style: TimeStyle = cfg.time_style
+        self.clock_offset_seconds = cfg.clock_offset_seconds
+        self.html_picture: str | None = None
         self.auth = CameraAuth(cfg.username, cfg.password, basic_only=cfg.basic_only)
         self.ptz = PtzState()
         self.snapshot_error = ctx.config.snapshot_error
@@ -84,12 +105,46 @@ class SimulatedCamera:
             segment_minutes=cfg.segment_minutes,
             history_hours=cfg.recording_hours,
             page_cap=cfg.search_page_cap,
-            local_z=self._ctx.tz if cfg.search_local_z else None,
+            local_z=self._ctx.tz if cfg.search_local_z or self.time_style == "local_z" else None,
             missing_endtime_every=cfg.search_missing_endtime_every,
         )
 
     def now(self) -> datetime:
         return self._ctx.now()
+
+    def clock(self, when: datetime | None = None) -> datetime:
+        """What this camera's (possibly wrong) clock reads at true time ``when`` (or now)."""
+        true_time = (when or self.now()).astimezone(self._ctx.tz)
+        return true_time + timedelta(seconds=self.clock_offset_seconds)
+
+    def time_text(self, when: datetime | None = None) -> str:
+        """``dateTime`` as this camera writes it for an event at true time ``when``."""
+        return payloads.device_time_text(self.clock(when), self.time_style)
+
+    def heartbeat_part(self) -> bytes:
+        """One alert-stream heartbeat part in the camera's format and clock."""
+        if self.payload_format == "json":
+            return payloads.stream_part(
+                payloads.heartbeat_json(self.identity, self.time_text()), JSON_STREAM_TYPE
+            )
+        return payloads.stream_part(
+            payloads.heartbeat(self.identity, self.time_text()), XML_STREAM_TYPE
+        )
+
+    def alert_document(self, read: SimulatedRead) -> bytes:
+        """The read's alert document in the camera's format (XML or JSON)."""
+        if self.payload_format == "json":
+            return payloads.anpr_alert_json(self.identity, read)
+        return payloads.anpr_alert(self.identity, read)
+
+    def picture_parts(self, read: SimulatedRead) -> list[tuple[str, bytes]]:
+        """(part name, bytes) of the read's pictures, with the ``html_picture`` fault applied."""
+        parts = payloads.pictures_of(read, by_picture_id=self.payload_format == "json")
+        kinds = ("detectionPicture", "licensePlatePicture")
+        return [
+            (name, HTML_ERROR_PAGE if kind == self.html_picture else data)
+            for kind, (name, data) in zip(kinds, parts, strict=True)
+        ]
 
     @property
     def heartbeat_interval(self) -> float:
@@ -155,15 +210,21 @@ class SimulatedCamera:
         read = await self._make_read(plate, confidence, misread, unknown, at)
         self._ctx.store.add(read)
         self.plate_buffer.append(read)
-        xml = payloads.anpr_alert(self.identity, read)
-        pictures = payloads.pictures_of(read)
-        stream_chunk = payloads.stream_part(xml, 'application/xml; charset="UTF-8"') + b"".join(
-            payloads.stream_part(data, "image/jpeg", name) for name, data in pictures
-        )
+        document = self.alert_document(read)
+        json_format = self.payload_format == "json"
+        pictures = self.picture_parts(read)
+        stream_chunk = payloads.stream_part(
+            document, JSON_STREAM_TYPE if json_format else XML_STREAM_TYPE
+        ) + b"".join(payloads.stream_part(data, "image/jpeg", name) for name, data in pictures)
         delivered = self._broadcast(stream_chunk)
         status, error = None, None
         if push and self._ctx.push_enabled and self.push_url:
-            body = payloads.push_body(xml, pictures, self.push_jpeg_type)
+            body = payloads.push_body(
+                document,
+                pictures,
+                self.push_jpeg_type,
+                document_part=payloads.JSON_PART if json_format else payloads.XML_PART,
+            )
             status, error = await self._push(body)
         return dataclasses.replace(
             read, push_status=status, push_error=error, delivered_streams=delivered
@@ -199,6 +260,7 @@ class SimulatedCamera:
             char_confidences=sample.char_confidences,
             misread=sample.misread,
             occurred_at=when,
+            reported_time=self.time_text(when),
             created_at=when + lag,
             direction=rng.choice(("forward", "forward", "reverse")),
             vehicle_type=rng.choice(_VEHICLE_TYPES),

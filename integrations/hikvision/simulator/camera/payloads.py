@@ -1,22 +1,28 @@
-"""XML documents and multipart bodies exactly as Hikvision cameras emit them.
+"""XML/JSON documents and multipart bodies exactly as Hikvision cameras emit them.
 
 Element names, the vendor misspellings (``vehileModel``, ``vehileSubLogoRecog``) and the
 multipart layouts follow protocols §2.8-§2.11 on purpose: the simulator exists to exercise
-the parsers against what devices really send, not against a tidied-up version.
+the parsers against what devices really send, not against a tidied-up version.  The JSON
+alert (``parameterFormatType=JSON``) carries the same fields under the same names, with
+``pictureInfoList`` as an array whose ``pId`` names the picture parts, and numbers as
+JSON numbers where the firmware writes them so.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from xml.sax.saxutils import escape
 
-from integrations.hikvision.simulator.config import NAMESPACES, Namespace
+from integrations.hikvision.simulator.config import NAMESPACES, Namespace, TimeStyle
 from integrations.hikvision.simulator.records import SimulatedRead
 
 BOUNDARY = "boundary"
 CRLF = b"\r\n"
+_ZERO = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,28 +79,63 @@ def response_status(
     return _root("ResponseStatus", ns, body + _el("subStatusCode", sub))
 
 
-def _header(ident: Identity, when: datetime, event_type: str, state: str, count: int) -> str:
-    return "".join(
-        (
-            _el("ipAddress", ident.ip),
-            _el("portNo", ident.port),
-            _el("protocol", "HTTP"),
-            _el("macAddress", ident.mac),
-            _el("channelID", ident.channel),
-            _el("dateTime", when.isoformat(timespec="milliseconds")),
-            _el("activePostCount", count),
-            _el("eventType", event_type),
-            _el("eventState", state),
-            _el("eventDescription", f"{event_type} alarm"),
-            _el("channelName", ident.name),
-        )
-    )
+def device_time_text(clock: datetime, style: TimeStyle = "offset") -> str:
+    """``dateTime`` as a camera whose clock reads ``clock`` (aware, its zone) writes it."""
+    local = clock.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    match style:
+        case "offset":
+            return clock.isoformat(timespec="milliseconds")
+        case "short_offset":
+            minutes = int((clock.utcoffset() or _ZERO).total_seconds() // 60)
+            sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+            wall = clock.replace(tzinfo=None).isoformat(timespec="seconds")
+            return f"{wall}{sign}{minutes // 60}:{minutes % 60:02d}"
+        case "utc_z":
+            return (
+                clock.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+            )
+        case "local_z":
+            return local + "Z"
+        case "naive":
+            return local
 
 
-def heartbeat(ident: Identity, when: datetime) -> bytes:
+def _when(value: datetime | str) -> str:
+    return value if isinstance(value, str) else value.isoformat(timespec="milliseconds")
+
+
+def _envelope(
+    ident: Identity, when: datetime | str, event_type: str, state: str, count: int
+) -> dict[str, Any]:
+    """The alert envelope, in document order (shared by the XML and JSON renderings)."""
+    return {
+        "ipAddress": ident.ip,
+        "portNo": ident.port,
+        "protocol": "HTTP",
+        "macAddress": ident.mac,
+        "channelID": ident.channel,
+        "dateTime": _when(when),
+        "activePostCount": count,
+        "eventType": event_type,
+        "eventState": state,
+        "eventDescription": f"{event_type} alarm",
+        "channelName": ident.name,
+    }
+
+
+def _header(ident: Identity, when: datetime | str, event_type: str, state: str, count: int) -> str:
+    return "".join(_el(k, v) for k, v in _envelope(ident, when, event_type, state, count).items())
+
+
+def heartbeat(ident: Identity, when: datetime | str) -> bytes:
+    """The alert-stream keep-alive; ``when`` is a datetime or the exact ``dateTime`` text."""
     return _root(
         "EventNotificationAlert", ident.namespace, _header(ident, when, "videoloss", "inactive", 0)
     )
+
+
+def heartbeat_json(ident: Identity, when: datetime | str) -> bytes:
+    return json.dumps(_envelope(ident, when, "videoloss", "inactive", 0)).encode()
 
 
 _PICTURES = (
@@ -144,28 +185,88 @@ def _anpr_body(read: SimulatedRead, modern: bool) -> str:
     return "".join(parts)
 
 
+def picture_id(read: SimulatedRead, index: int) -> str:
+    """The ``pId`` of a read's ``index``-th picture (names the JSON push's picture parts)."""
+    return f"{read.pic_name}{index + 1:02d}"
+
+
+def anpr_alert_json(ident: Identity, read: SimulatedRead) -> bytes:
+    """The JSON ``EventNotificationAlert`` of a read (newer firmware, JSON format)."""
+    doc = _envelope(ident, read.reported_time or read.occurred_at, "ANPR", "active", 1)
+    doc["ANPR"] = {
+        "country": "255",
+        "licensePlate": read.plate_text,
+        "line": 1,
+        "direction": read.direction,
+        "confidenceLevel": int(read.confidence),
+        "plateType": "unknown",
+        "plateColor": "white",
+        "licenseBright": 150,
+        "plateCharBelieve": ",".join(str(c) for c in read.char_confidences),
+        "vehicleType": read.vehicle_type,
+        "vehicleInfo": {
+            "index": 12,
+            "vehicleType": read.vehicle_type,
+            "colorDepth": 0,
+            "color": read.vehicle_color,
+            "speed": 0,
+            "length": 0,
+            "vehicleLogoRecog": 0,
+            "vehileSubLogoRecog": 0,
+            "vehileModel": 0,
+        },
+        "pictureInfoList": [
+            {
+                "fileName": name,
+                "type": kind,
+                "dataType": 0,
+                "absTime": read.occurred_at.strftime("%Y%m%d%H%M%S%f")[:17],
+                "pId": picture_id(read, i),
+            }
+            for i, (name, kind) in enumerate(_PICTURES)
+        ],
+        "originalLicensePlate": read.plate_text,
+        "vehicleListName": read.list_name,
+    }
+    doc["UUID"] = read.uuid
+    doc["picNum"] = len(_PICTURES)
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
 def anpr_alert(ident: Identity, read: SimulatedRead) -> bytes:
     modern = ident.namespace != "std-cgi"
-    body = _header(ident, read.occurred_at, "ANPR", "active", 1)
+    body = _header(ident, read.reported_time or read.occurred_at, "ANPR", "active", 1)
     body += f"<ANPR>{_anpr_body(read, modern)}</ANPR>" + _el("UUID", read.uuid)
     if modern:
         body += _el("picNum", len(_PICTURES))
     return _root("EventNotificationAlert", ident.namespace, body)
 
 
-def pictures_of(read: SimulatedRead) -> list[tuple[str, bytes]]:
-    return [
-        ("detectionPicture.jpg", read.detection_picture),
-        ("licensePlatePicture.jpg", read.plate_picture),
-    ]
+def pictures_of(read: SimulatedRead, *, by_picture_id: bool = False) -> list[tuple[str, bytes]]:
+    """(part name, bytes) of a read's pictures: their file names, or ``pId`` (JSON firmware)."""
+    names = [picture_id(read, i) if by_picture_id else n for i, (n, _k) in enumerate(_PICTURES)]
+    return [(names[0], read.detection_picture), (names[1], read.plate_picture)]
+
+
+JSON_PART = ("anpr.json", "application/json")
+XML_PART = ("anpr.xml", "text/xml")
 
 
 def push_body(
-    xml: bytes, pictures: Sequence[tuple[str, bytes]], jpeg_type: str = "image/jpeg"
+    xml: bytes,
+    pictures: Sequence[tuple[str, bytes]],
+    jpeg_type: str = "image/jpeg",
+    *,
+    document_part: tuple[str, str] = XML_PART,
 ) -> bytes:
-    """The ``multipart/form-data; boundary=boundary`` body of an HTTP-listening push."""
+    """The ``multipart/form-data; boundary=boundary`` body of an HTTP-listening push.
+
+    ``xml`` is the alert document; ``document_part`` its (name, content type), e.g.
+    :data:`JSON_PART` for a JSON-format camera.
+    """
     out = bytearray()
-    entries = [("anpr.xml", "text/xml", xml), *((n, jpeg_type, d) for n, d in pictures)]
+    doc_name, doc_type = document_part
+    entries = [(doc_name, doc_type, xml), *((n, jpeg_type, d) for n, d in pictures)]
     for name, ctype, data in entries:
         out += f"--{BOUNDARY}\r\n".encode()
         out += f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'.encode()
@@ -218,13 +319,13 @@ def plates_buffer(ns: Namespace, reads: Iterable[SimulatedRead]) -> bytes:
     return _root("Plates", ns, items)
 
 
-def http_hosts(ns: Namespace, url: str | None) -> bytes:
+def http_hosts(ns: Namespace, url: str | None, parameter_format: str = "XML") -> bytes:
     host = (
         "<HttpHostNotification>"
         + _el("id", 1)
         + _el("url", url or "")
         + _el("protocolType", "HTTP")
-        + _el("parameterFormatType", "XML")
+        + _el("parameterFormatType", parameter_format)
         + _el("addressingFormatType", "ipaddress")
         + _el("httpAuthenticationMethod", "none")
         + "</HttpHostNotification>"
