@@ -15,6 +15,7 @@ from tortoise import Tortoise
 from tortoise.context import TortoiseContext
 
 from domcctv.config import database_url_from_env
+from domcctv.infra.transaction_fix import install_begin_failure_cleanup
 
 MODELS_MODULES = ["domcctv.models"]
 MIGRATIONS_MODULE = "migrations"
@@ -57,6 +58,7 @@ async def open_database(
 ) -> TortoiseContext:
     """Init Tortoise for this process; visible to every task when ``global_fallback``."""
     ensure_sqlite_dir(database_url)
+    install_begin_failure_cleanup()  # a failed BEGIN must not leak its pooled connection
     return await Tortoise.init(
         config=tortoise_config(database_url, pool_max=pool_max),
         _enable_global_fallback=global_fallback,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
 from domcctv.domain.access import Permission
+from domcctv.domain.errors import FieldCode, InvalidInput
 from domcctv.services import devices as service
 from domcctv.services import watchlists as watch_service
-from domcctv.services.devices import NewCameraInput
+from domcctv.services.devices import UNCHANGED, CameraChanges, NewCameraInput
 from resolvers.common import mutate, optional_pk, required_pk
 from schema.context import Info
 from schema.devices import (
@@ -71,6 +71,60 @@ class AddCameraInput:
     site_id: strawberry.ID | None = strawberry.field(default=None, description="Site id.")
     channel: int = strawberry.field(default=1, description="Video channel.")
     supports_ptz: bool = strawberry.field(default=False, description="Has PTZ.")
+    timezone: str | None = strawberry.field(
+        default=None,
+        description="IANA time zone of its device times without an offset (null: the site's).",
+    )
+    z_is_local_time: bool = strawberry.field(
+        default=False, description="Its firmware writes local time with a 'Z' suffix."
+    )
+
+
+@strawberry.input(description="Changes to a camera; omitted fields stay unchanged.")
+class UpdateCameraInput:
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Human name (shown on its reads)."
+    )
+    site_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Site global id (null: no site)."
+    )
+    timezone: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="IANA time zone of its device times without an offset (null: the site's).",
+    )
+    z_is_local_time: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Its firmware writes local time with a 'Z' suffix."
+    )
+    supports_ptz: bool | None = strawberry.field(default=strawberry.UNSET, description="Has PTZ.")
+    is_active: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="False refuses its pushes at once (every server process).",
+    )
+
+
+def _given(value: Any) -> Any:
+    """An omitted input field is left unchanged (null is a value for site and zone only)."""
+    return UNCHANGED if value is strawberry.UNSET else value
+
+
+def _changes(data: UpdateCameraInput) -> CameraChanges:
+    site: Any = _given(data.site_id)
+    if site is not UNCHANGED and site is not None:
+        site = required_pk(site, "Site", "siteId")
+    flags: dict[str, Any] = {}
+    for name in ("name", "z_is_local_time", "supports_ptz", "is_active"):
+        value = _given(getattr(data, name))
+        if value is None:
+            raise InvalidInput.single(
+                _camel(name), FieldCode.REQUIRED, "Cannot be null (omit it to keep it)"
+            )
+        flags[name] = value
+    return CameraChanges(site_id=site, timezone=_given(data.timezone), **flags)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 @strawberry.type
@@ -164,6 +218,8 @@ class DeviceMutation:
                     site_id=optional_pk(input.site_id, "Site", "siteId"),
                     channel=input.channel,
                     supports_ptz=input.supports_ptz,
+                    timezone=input.timezone,
+                    z_is_local_time=input.z_is_local_time,
                 ),
                 ctx.services.cipher,
             )
@@ -187,6 +243,30 @@ class DeviceMutation:
                 info.context.actor, required_pk(camera_id, "Camera", "cameraId")
             )
             return CameraTokenSuccess(camera=Camera.from_model(camera), push_token=token)
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Change a camera's name, site, time-zone settings, PTZ flag or active state "
+            "(applied at once by every server process). Audited.",
+            Permission.SYSTEM_CONFIG,
+        ),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def update_camera(
+        self,
+        info: Info,
+        camera_id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
+        input: Annotated[
+            UpdateCameraInput, strawberry.argument(description="The fields to change.")
+        ],
+    ) -> CameraResult:
+        async def run() -> CameraSuccess:
+            camera = await service.update_camera(
+                info.context.actor, required_pk(camera_id, "Camera", "cameraId"), _changes(input)
+            )
+            return CameraSuccess(camera=Camera.from_model(camera))
 
         return await mutate(run)  # type: ignore[return-value]
 
@@ -227,9 +307,7 @@ class DeviceMutation:
                 ctx.services.cipher,
                 ctx.services.device_control,
             )
-            path = await ctx.services.media_store.save_picture(
-                data, f"snapshot:{camera.id}:{uuid.uuid4()}", "snapshot"
-            )
+            path = await ctx.services.media_store.save_picture(data)
             return SnapshotSuccess(
                 camera=Camera.from_model(camera), url=ctx.services.media_signer(path)
             )

@@ -45,6 +45,7 @@ def _filter(i: EventFilterInput | None) -> EventFilter:
         guide_number=i.guide_number,
         documented=i.documented,
         low_confidence=i.low_confidence,
+        time_issue=i.time_issue,
         include_archived=i.include_archived,
     )
 

@@ -89,6 +89,7 @@ class AppServices:
     device_control: Any = None
     camera_directory: Any = None
     limiter: Any = None
+    ingest_queue: Any = None
 
 
 @dataclass

@@ -63,6 +63,14 @@ class Camera(Node):
     source: CameraSource = strawberry.field(description="HIKCENTRAL (synced) or MANUAL.")
     isapi_url: str | None = strawberry.field(description="ISAPI base URL, if configured.")
     channel: int = strawberry.field(description="Video channel.")
+    timezone: str | None = strawberry.field(
+        description="IANA time zone its device times without an offset are read in (null: "
+        "its site's zone)."
+    )
+    z_is_local_time: bool = strawberry.field(
+        description="Its firmware writes local wall-clock time with a 'Z' suffix: such times "
+        "are read in its time zone, not as UTC."
+    )
     serial_number: str | None = strawberry.field(description="Device serial number.")
     mac_address: str | None = strawberry.field(description="Device MAC address.")
     supports_ptz: bool = strawberry.field(description="Whether PTZ actions are available.")
@@ -83,6 +91,8 @@ class Camera(Node):
             source=c.source,
             isapi_url=c.isapi_url,
             channel=c.channel,
+            timezone=c.timezone,
+            z_is_local_time=c.z_is_local_time,
             serial_number=c.serial_number,
             mac_address=c.mac_address,
             supports_ptz=c.supports_ptz,
@@ -131,7 +141,7 @@ class SnapshotSuccess:
     url: str = strawberry.field(description="Signed URL of the JPEG.")
 
 
-@strawberry.type(description="The camera after a PTZ command.")
+@strawberry.type(description="The camera after a change or a PTZ command.")
 class CameraSuccess:
     camera: Camera = strawberry.field(description="The camera.")
 

@@ -134,6 +134,8 @@ describe_values(
         "CONFIGURE_DEVICE": "Camera or yard configured.",
         "DEVICE_ACTION": "Camera action (snapshot, PTZ).",
         "UPDATE_WATCHLIST": "Watchlist changed.",
+        "RETRY_DEAD_LETTER": "A dead-lettered camera read was put back on the ingest queue.",
+        "DISCARD_DEAD_LETTER": "A dead-lettered camera read was discarded.",
     },
 )
 describe_values(
@@ -148,6 +150,7 @@ describe_values(
         "VEHICLE": "A registered plate.",
         "DEVICE": "A camera or yard.",
         "WATCHLIST": "A watchlist entry.",
+        "INGEST": "A camera read in the ingest pipeline (dead letters).",
     },
 )
 describe_values(Language, {"ES": "Spanish.", "EN": "English."})

@@ -2,19 +2,49 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 from typing import Any, Self
 
 import strawberry
 
 from domcctv.domain.plates import display
+from domcctv.domain.reads import TimeIssue
 from domcctv.models import BasicEventMetadata as MetadataModel
 from domcctv.models import Event as EventModel
 from domcctv.models import PlateCorrection as CorrectionModel
 from schema.companies import Company
-from schema.enums import EventStatus, PlateFormat
+from schema.enums import EventStatus, PlateFormat, describe_values
 from schema.relay import Node, to_global_id
 from schema.users import User
+
+strawberry.enum(TimeIssue, description="Why an event's time is its arrival time.")
+describe_values(
+    TimeIssue,
+    {
+        "UNREADABLE": "The camera sent no readable time: stored at its arrival time.",
+        "CLOCK_SKEW": "The camera's clock was too far from the arrival time (wrong clock or "
+        "time zone): stored at its arrival time; reportedTime keeps what the camera said.",
+    },
+)
+
+
+def finite(value: Any) -> float:
+    """GraphQL Float cannot carry inf/nan (one such row would null a whole listing)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+def _moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 @strawberry.type(description="A picture taken by a camera for this read.")
@@ -29,7 +59,10 @@ class CameraRead:
     camera_name: str = strawberry.field(description="Human name (e.g. PORTON NORTE).")
     plate_reading: str = strawberry.field(description="The text this camera read.")
     confidence: float = strawberry.field(description="This camera's confidence, 0-100.")
-    read_at: datetime | None = strawberry.field(description="When this camera read it.")
+    read_at: datetime | None = strawberry.field(
+        description="When this camera read it (its arrival, when the camera's time was not "
+        "usable: see the event's timeIssue)."
+    )
     direction: str | None = strawberry.field(description="forward / reverse, if reported.")
     source: str = strawberry.field(description="push, alertStream, backfill or manual.")
     pictures: list[EvidencePicture] = strawberry.field(description="Its pictures.")
@@ -111,7 +144,6 @@ class PlateCorrection:
 def _camera_read(data: dict[str, Any] | None, signer: Any) -> CameraRead | None:
     if not data:
         return None
-    read_at = data.get("readAt")
     pictures = [
         EvidencePicture(kind=str(p.get("kind", "")), url=signer(str(p["path"])) if signer else "")
         for p in data.get("pictures", [])
@@ -121,12 +153,19 @@ def _camera_read(data: dict[str, Any] | None, signer: Any) -> CameraRead | None:
         camera_code=str(data.get("code", "")),
         camera_name=str(data.get("name", "")),
         plate_reading=str(data.get("plateReading", "")),
-        confidence=float(data.get("confidence", 0.0)),
-        read_at=datetime.fromisoformat(read_at) if read_at else None,
+        confidence=finite(data.get("confidence", 0.0)),
+        read_at=_moment(data.get("readAt")),
         direction=data.get("direction"),
         source=str(data.get("source", "manual")),
         pictures=pictures,
     )
+
+
+def _time_issue(value: Any) -> TimeIssue | None:
+    try:
+        return TimeIssue(value) if value else None
+    except ValueError:
+        return TimeIssue.UNREADABLE  # an unknown flag still means "review this time"
 
 
 @strawberry.type(description="One truck pass read by ANPR: the unit of evidence.")
@@ -136,7 +175,16 @@ class Event(Node):
     plate_display: str = strawberry.field(description="Plate grouped as printed: HJ·KL·42.")
     plate_raw: str = strawberry.field(description="Original ANPR reading, never changed.")
     plate_format: PlateFormat = strawberry.field(description="Detected series.")
-    event_time: datetime = strawberry.field(description="When the truck passed (UTC).")
+    event_time: datetime = strawberry.field(
+        description="When the truck passed (UTC); the arrival time when timeIssue is set."
+    )
+    time_issue: TimeIssue | None = strawberry.field(
+        description="Set when the camera's time was not used (needs a time review)."
+    )
+    reported_time: datetime | None = strawberry.field(
+        description="What the camera's clock said, when timeIssue is CLOCK_SKEW and the value "
+        "is a storable date."
+    )
     confidence: float = strawberry.field(description="ANPR confidence 0-100.")
     low_confidence: bool = strawberry.field(
         description="Below ANPR_CONFIDENCE_THRESHOLD: kept, but flagged for review."
@@ -194,7 +242,9 @@ class Event(Node):
             plate_raw=e.plate_raw,
             plate_format=e.plate_format,
             event_time=e.event_time,
-            confidence=e.confidence,
+            time_issue=_time_issue(e.time_issue),
+            reported_time=e.reported_time,
+            confidence=finite(e.confidence),
             low_confidence=e.low_confidence,
             camera_code=e.camera_code,
             status=e.status,

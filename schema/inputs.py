@@ -131,6 +131,11 @@ class EventFilterInput:
     low_confidence: bool | None = strawberry.field(
         default=None, description="Only flagged low-confidence."
     )
+    time_issue: bool | None = strawberry.field(
+        default=None,
+        description="True: only events whose camera time was not usable (timeIssue set, "
+        "needing a time review); false: only the others.",
+    )
     include_archived: bool = strawberry.field(
         default=False, description="Also archived events (needs ADVANCED_SEARCH)."
     )

@@ -1,46 +1,145 @@
 """Evidence pictures on disk, and short-lived signed URLs for them.
 
 Pictures are written before a camera push is acknowledged (so nothing is lost). They are
-served only through URLs that the GraphQL layer signs for events the caller may see: the
-signature proves the scoped lookup happened, and it expires, so a leaked URL dies quickly.
+**content-addressed and write-once**: a file is named by the SHA-256 of its bytes and an
+existing file is never replaced, so no later push (from another camera, or a replay of the
+same event with other bytes) can change evidence already stored for an event. Writes are
+atomic (temporary file, fsync, hard link into place, directory fsync): an acknowledged
+picture survives a crash, and a reader never sees half a file.
+
+They are served only through URLs that the GraphQL layer signs for events the caller may
+see: the signature proves the scoped lookup happened, and it expires, so a leaked URL dies
+quickly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import hmac
+import os
+import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 import anyio
 
-from domcctv.services.clock import utcnow
-
 SIGNED_URL_TTL_SECONDS = 900
+
+# (magic prefix, media type, file extension); anything else is served as opaque bytes.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+OCTET_STREAM = "application/octet-stream"
+SNIFF_BYTES = 16
+
+
+def sniff_media_type(head: bytes) -> tuple[str, str]:
+    """(media type, extension) from a file's first bytes; never trusts a name or a header."""
+    for magic, media_type, extension in _SIGNATURES:
+        if head.startswith(magic):
+            return media_type, extension
+    return OCTET_STREAM, "bin"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some filesystems cannot fsync a directory; the file is synced
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _ensure_dir(path: Path) -> None:
+    """Create ``path`` (and parents), making each new directory entry durable."""
+    if path.is_dir():
+        return
+    _ensure_dir(path.parent)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir()
+        _fsync_dir(path.parent)
 
 
 class MediaStore:
-    """Writes pictures under ``root/YYYY/MM/DD/`` with content-derived names."""
+    """Writes pictures under ``root/ab/cd/<sha256>.<ext>``; names are the content's hash."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    async def save_picture(self, data: bytes, key: str, kind: str) -> str:
-        digest = hashlib.sha256(key.encode() + b"|" + kind.encode()).hexdigest()[:32]
-        day = utcnow().strftime("%Y/%m/%d")
-        safe_kind = "".join(c for c in kind if c.isalnum())[:24] or "picture"
-        relative = f"{day}/{digest}-{safe_kind}.jpg"
-        target = self.root / relative
+    @staticmethod
+    def relative_path(data: bytes) -> str:
+        digest = hashlib.sha256(data).hexdigest()
+        extension = sniff_media_type(data[:SNIFF_BYTES])[1]
+        return f"{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
 
-        def _write() -> None:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".part")
-            tmp.write_bytes(data)
-            tmp.replace(target)
+    @staticmethod
+    def _write_temporary(target: Path, data: bytes) -> Path:
+        """The bytes in a new, synced temporary file next to ``target``."""
+        _ensure_dir(target.parent)
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            tmp.unlink()
+            raise
+        os.close(fd)
+        return tmp
 
-        await anyio.to_thread.run_sync(_write)
-        return relative
+    @staticmethod
+    def _publish(tmp: Path, target: Path) -> None:
+        """Give the synced bytes their final name, unless that name exists already."""
+        try:
+            os.link(tmp, target)  # fails if the name exists: never overwrites
+        except FileExistsError:
+            pass  # a concurrent writer stored the same bytes first
+        except OSError as exc:  # no hard links on this filesystem
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            if not target.exists():
+                os.replace(tmp, target)
+
+    def _write_all(self, items: Sequence[bytes]) -> list[str]:
+        """Write every new file (temporary + fsync), name them all, then sync each directory
+        once: one batch costs one fsync per file and one per directory, not more."""
+        paths = [self.relative_path(data) for data in items]
+        pending: dict[Path, Path] = {}
+        try:
+            for relative, data in zip(paths, items, strict=True):
+                target = self.root / relative
+                if target in pending or target.exists():
+                    continue  # already stored (or in this batch): nothing written or replaced
+                pending[target] = self._write_temporary(target, data)
+            for target, tmp in pending.items():
+                self._publish(tmp, target)
+            for directory in {target.parent for target in pending}:
+                _fsync_dir(directory)
+        finally:
+            for tmp in pending.values():
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+        return paths
+
+    async def save_picture(self, data: bytes) -> str:
+        """Store one picture (off the event loop); returns its relative path."""
+        return (await self.save_pictures([data]))[0]
+
+    async def save_pictures(self, items: Sequence[bytes]) -> list[str]:
+        """Store several pictures in one worker-thread hop; returns their relative paths."""
+        if not items:
+            return []
+        return await anyio.to_thread.run_sync(self._write_all, items)
 
     def resolve(self, relative: str) -> Path | None:
         """Absolute path of a stored file, refusing anything outside the root."""

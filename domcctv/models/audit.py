@@ -44,6 +44,8 @@ class AuditAction(StrEnum):
     CONFIGURE_DEVICE = "CONFIGURE_DEVICE"
     DEVICE_ACTION = "DEVICE_ACTION"
     UPDATE_WATCHLIST = "UPDATE_WATCHLIST"
+    RETRY_DEAD_LETTER = "RETRY_DEAD_LETTER"
+    DISCARD_DEAD_LETTER = "DISCARD_DEAD_LETTER"
 
 
 class ResourceType(StrEnum):
@@ -58,6 +60,7 @@ class ResourceType(StrEnum):
     VEHICLE = "VEHICLE"
     DEVICE = "DEVICE"
     WATCHLIST = "WATCHLIST"
+    INGEST = "INGEST"
 
 
 class AuditLog(Model):

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
-from enum import StrEnum
-from typing import Any, Protocol
+from datetime import UTC, timedelta, tzinfo
+from enum import Enum, StrEnum
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -25,11 +26,15 @@ from domcctv.domain.errors import (
     PermissionDenied,
 )
 from domcctv.models import AuditAction, Camera, CameraSource, ResourceType, Site
-from domcctv.services import audit
+from domcctv.services import audit, outbox
 from domcctv.services.clock import utcnow
+from domcctv.services.preferences import known_timezones
 from domcctv.services.validation import Checker
 
 STALE_AFTER = timedelta(minutes=10)
+# Bus channel announcing camera changes that running processes must apply at once (a rotated
+# or disabled push token, new time-zone settings). Staged in the outbox with the change.
+DEVICE_CHANGES_CHANNEL = "domcctv:system:devices"
 
 
 class CameraHealth(StrEnum):
@@ -82,6 +87,13 @@ async def get_camera(actor: Actor, camera_id: int) -> Camera | None:
     return await Camera.get_or_none(id=camera_id)
 
 
+async def get_site(actor: Actor, site_id: int) -> Site | None:
+    """Sites are DOM's yards: staff only, like list_sites (None otherwise, as if missing)."""
+    if not actor.is_staff or not actor.can(Permission.READ_EVENTS):
+        return None
+    return await Site.get_or_none(id=site_id)
+
+
 async def create_site(actor: Actor, name: str, address: str = "") -> Site:
     _require_staff(actor, Permission.SYSTEM_CONFIG)
     check = Checker()
@@ -107,10 +119,47 @@ class NewCameraInput:
     password: str
     channel: int = 1
     supports_ptz: bool = False
+    timezone: str | None = None
+    z_is_local_time: bool = False
+
+
+def camera_zone(camera_timezone: str | None, site_timezone: str | None) -> tzinfo:
+    """The zone a camera's offset-less times are read in: its own, else its site's, else UTC.
+
+    Names were validated against the IANA list when saved; one that no longer loads (tzdata
+    changed) falls through to the next rather than refusing the camera's reads.
+    """
+    for name in (camera_timezone, site_timezone):
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+    return UTC
+
+
+def _check_timezone(check: Checker, value: str | None) -> str | None:
+    """An IANA zone name from the zone list (never loaded by name: ZoneInfo accepts paths)."""
+    if value is None:
+        return None
+    cleaned = value.strip()
+    if cleaned not in known_timezones():
+        check.add("timezone", FieldCode.INVALID_FORMAT, "Unknown IANA time zone")
+        return None
+    return cleaned
+
+
+async def _announce_camera_change(camera_id: int, conn: Any) -> None:
+    """Every process forgets its cached view of this camera once the change commits."""
+    await outbox.stage(
+        DEVICE_CHANGES_CHANNEL, {"v": 1, "type": "camera", "cameraId": camera_id}, using_db=conn
+    )
 
 
 def _validated_camera(data: NewCameraInput) -> dict[str, Any]:
     check = Checker()
+    zone = _check_timezone(check, data.timezone)
     code = check.text("code", data.code, max_length=64, required=True)
     name = check.text("name", data.name, max_length=100, required=True)
     url = check.text("isapiUrl", data.isapi_url, max_length=300, required=True)
@@ -129,6 +178,8 @@ def _validated_camera(data: NewCameraInput) -> dict[str, Any]:
         "username": user,
         "channel": data.channel,
         "supports_ptz": data.supports_ptz,
+        "timezone": zone,
+        "z_is_local_time": data.z_is_local_time,
     }
 
 
@@ -171,6 +222,7 @@ async def rotate_push_token(actor: Actor, camera_id: int) -> tuple[Camera, str]:
     camera.push_token_hash = hashlib.sha256(token.encode()).hexdigest()
     async with in_transaction() as conn:
         await camera.save(update_fields=["push_token_hash", "updated_at"], using_db=conn)
+        await _announce_camera_change(camera.id, conn)
         await audit.record(
             actor,
             AuditAction.CONFIGURE_DEVICE,
@@ -180,6 +232,79 @@ async def rotate_push_token(actor: Actor, camera_id: int) -> tuple[Camera, str]:
             using_db=conn,
         )
     return camera, token
+
+
+class _Unchanged(Enum):
+    UNCHANGED = "UNCHANGED"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+type Keep = Literal[_Unchanged.UNCHANGED]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraChanges:
+    """Changes to a camera; ``UNCHANGED`` (the default) leaves a field as it is.
+
+    ``site_id`` and ``timezone`` take None explicitly: no site; the site's time zone.
+    """
+
+    name: str | Keep = UNCHANGED
+    site_id: int | Keep | None = UNCHANGED
+    timezone: str | Keep | None = UNCHANGED
+    z_is_local_time: bool | Keep = UNCHANGED
+    supports_ptz: bool | Keep = UNCHANGED
+    is_active: bool | Keep = UNCHANGED
+
+
+def _validated_changes(changes: CameraChanges) -> dict[str, Any]:
+    check = Checker()
+    values: dict[str, Any] = {}
+    if changes.name is not UNCHANGED:
+        values["name"] = check.text("name", changes.name, max_length=100, required=True)
+    if changes.timezone is not UNCHANGED:
+        values["timezone"] = (
+            None if changes.timezone is None else _check_timezone(check, changes.timezone)
+        )
+    if changes.site_id is not UNCHANGED:
+        values["site_id"] = changes.site_id
+    for name in ("z_is_local_time", "supports_ptz", "is_active"):
+        value = getattr(changes, name)
+        if value is not UNCHANGED:
+            values[name] = bool(value)
+    check.raise_if_any()
+    return values
+
+
+async def update_camera(actor: Actor, camera_id: int, changes: CameraChanges) -> Camera:
+    """Rename, move, re-zone, enable/disable a camera; audited, and announced so every
+    process applies it at once (push receivers forget the camera's cached settings)."""
+    _require_staff(actor, Permission.SYSTEM_CONFIG)
+    values = _validated_changes(changes)
+    camera = await Camera.get_or_none(id=camera_id)
+    if camera is None:
+        raise NotFound("Camera not found")
+    site_id = values.get("site_id")
+    if site_id is not None and not await Site.exists(id=site_id):
+        raise InvalidInput.single("siteId", FieldCode.UNKNOWN_REFERENCE, "Unknown site")
+    changed = {k: v for k, v in values.items() if getattr(camera, k) != v}
+    if not changed:
+        return camera
+    before = {k: getattr(camera, k) for k in changed}
+    camera.update_from_dict(changed)
+    async with in_transaction() as conn:
+        await camera.save(update_fields=[*changed, "updated_at"], using_db=conn)
+        await _announce_camera_change(camera.id, conn)
+        await audit.record(
+            actor,
+            AuditAction.CONFIGURE_DEVICE,
+            ResourceType.DEVICE,
+            camera.id,
+            before={"camera": camera.code, **before},
+            after={"camera": camera.code, **changed},
+            using_db=conn,
+        )
+    return camera
 
 
 async def _access(

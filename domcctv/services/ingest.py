@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor
+from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
 from domcctv.domain.reads import PlateRead, pass_key
 from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType
@@ -67,6 +68,10 @@ def camera_json(read: PlateRead) -> dict[str, Any]:
         "direction": read.direction,
         "source": read.source.value,
         "pictures": [{"kind": p.kind, "path": p.path} for p in read.pictures],
+        # Set only when readAt is the arrival time: what the camera's clock said instead.
+        "timeIssue": read.time_issue.value if read.time_issue else None,
+        "reportedTime": read.reported_time.isoformat() if read.reported_time else None,
+        "reportedTimeText": read.reported_time_text,
     }
 
 
@@ -145,6 +150,8 @@ async def _attach_or_create(
                 secondary_camera__isnull=True,
             )
             .exclude(camera_code=read.camera_code)
+            # Archived events are immutable evidence: a new read never changes one.
+            .exclude(status=EventStatus.ARCHIVED)
             .using_db(conn)
             .select_for_update()
             .first()
@@ -168,6 +175,8 @@ async def _attach_or_create(
         plate_skeleton=plate.skeleton,
         plate_format=plate.format,
         event_time=read.occurred_at,
+        time_issue=read.time_issue.value if read.time_issue else None,
+        reported_time=read.reported_time,
         confidence=read.confidence,
         low_confidence=read.confidence < threshold,
         camera_code=read.camera_code,

@@ -4,24 +4,33 @@ The stream never ends normally; every break (EOF, timeout, reset) reconnects wit
 exponential backoff. Heartbeats only prove liveness (they refresh the camera's last_seen).
 Authentication failures are recorded on the camera and retried slowly, since devices lock
 accounts after repeated failures.
+
+Each (re)connection reloads the camera, so its time-zone settings, credentials and active
+flag apply from the next connection; a deactivated camera's listener stops. Reads go through
+the same validation as pushes (``domcctv.adapters.anpr``); one that can never be stored is
+logged with the camera code and skipped (a stream has nobody to answer 400 to).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
 
 import aiohttp
 import anyio
 from anyio.abc import TaskGroup
 
-from domcctv.adapters.anpr import alert_to_read
-from domcctv.domain.reads import ReadSource
+from domcctv.adapters.anpr import CameraIdentity, alert_to_read
+from domcctv.domain.reads import InvalidRead, ReadSource
 from domcctv.infra.media import MediaStore
 from domcctv.infra.queue import IngestQueue
 from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Camera
 from domcctv.services.clock import utcnow
+from domcctv.services.devices import camera_zone
 from integrations.hikvision.errors import HikvisionAuthError, HikvisionError
 from integrations.hikvision.isapi.client import IsapiClient
 from integrations.hikvision.models import AnprAlert, Heartbeat
@@ -39,20 +48,72 @@ async def _mark(camera_id: int, *, error: str | None) -> None:
         await Camera.filter(id=camera_id).update(last_error=error[:300], last_error_at=utcnow())
 
 
-async def listen_camera(
+async def _listenable(camera_id: int) -> Camera | None:
+    camera = await Camera.filter(id=camera_id).select_related("site").first()
+    if camera is None or not camera.is_active:
+        return None
+    if not (camera.isapi_url and camera.username and camera.password_encrypted):
+        return None
+    return camera
+
+
+async def _enqueue(
+    alert: AnprAlert,
     camera: Camera,
-    password: str,
+    queue: IngestQueue,
+    store: MediaStore,
+    tolerance: timedelta,
+) -> None:
+    try:
+        read = await alert_to_read(
+            alert,
+            camera=CameraIdentity(camera.code, camera.name),
+            source=ReadSource.ALERT_STREAM,
+            store=store,
+            arrived_at=utcnow(),
+            clock_skew_tolerance=tolerance,
+        )
+    except InvalidRead as exc:
+        logger.warning("alert stream of %s: read refused: %s", camera.code, exc)
+        return
+    await queue.enqueue(read)
+
+
+async def listen_camera(
+    camera_id: int,
+    box: SecretBox,
     session: aiohttp.ClientSession,
     queue: IngestQueue,
     store: MediaStore,
+    *,
+    clock_skew_tolerance: timedelta = timedelta(minutes=10),
 ) -> None:
-    """Forever: hold the camera's alert stream open and enqueue its ANPR events."""
-    assert camera.isapi_url is not None
-    assert camera.username is not None
+    """Hold the camera's alert stream open and enqueue its ANPR events, until the camera is
+    deactivated (or loses its ISAPI access)."""
     delay = 1.0
     while True:
+        code = str(camera_id)
         try:
-            async with IsapiClient(session, camera.isapi_url, camera.username, password) as client:
+            camera = await _listenable(camera_id)
+            if camera is None:
+                logger.info("alert stream of camera %s: no longer active; listener stops", code)
+                return
+            code = camera.code
+            password = box.decrypt(camera.password_encrypted or "")
+            if password is None:
+                logger.error("camera %s: stored password cannot be decrypted", code)
+                return
+            assert camera.isapi_url is not None
+            assert camera.username is not None
+            zone = camera_zone(camera.timezone, camera.site.timezone if camera.site else None)
+            async with IsapiClient(
+                session,
+                camera.isapi_url,
+                camera.username,
+                password,
+                device_tz=zone,
+                z_is_local=camera.z_is_local_time,
+            ) as client:
                 stream = client.alert_stream(read_timeout=35)
                 async with contextlib.aclosing(stream):
                     async for event in stream:
@@ -60,41 +121,57 @@ async def listen_camera(
                         if isinstance(event, Heartbeat):
                             await _mark(camera.id, error=None)
                         elif isinstance(event, AnprAlert):
-                            await queue.enqueue(
-                                await alert_to_read(
-                                    event,
-                                    camera_code=camera.code,
-                                    camera_name=camera.name,
-                                    source=ReadSource.ALERT_STREAM,
-                                    store=store,
-                                )
-                            )
+                            await _enqueue(event, camera, queue, store, clock_skew_tolerance)
         except HikvisionAuthError as exc:
-            logger.warning("alert stream of %s: authentication failed", camera.code)
-            await _mark(camera.id, error=f"authentication failed: {exc}")
+            logger.warning("alert stream of %s: authentication failed", code)
+            await _mark(camera_id, error=f"authentication failed: {exc}")
             delay = AUTH_BACKOFF
         except HikvisionError as exc:
             logger.info(
                 "alert stream of %s broke (%s); reconnecting in %.0fs",
-                camera.code,
+                code,
                 type(exc).__name__,
                 delay,
             )
-            await _mark(camera.id, error=f"alert stream: {type(exc).__name__}")
+            with contextlib.suppress(Exception):
+                await _mark(camera_id, error=f"alert stream: {type(exc).__name__}")
         except Exception:
-            logger.exception("alert stream of %s failed", camera.code)
+            logger.exception("alert stream of %s failed", code)
         await anyio.sleep(delay)
         delay = min(MAX_BACKOFF, delay * 2)
 
 
 async def supervise_alert_streams(
-    queue: IngestQueue, store: MediaStore, box: SecretBox, *, rescan_seconds: float
+    queue: IngestQueue,
+    store: MediaStore,
+    box: SecretBox,
+    *,
+    rescan_seconds: float,
+    clock_skew_tolerance: timedelta = timedelta(minutes=10),
 ) -> None:
-    """Start a listener for every active camera with ISAPI access, picking up new ones."""
+    """Start a listener for every active camera with ISAPI access, picking up new ones (and
+    cameras re-activated after their listener stopped)."""
     started: set[int] = set()
+
+    async def run(camera_id: int, session: aiohttp.ClientSession) -> None:
+        try:
+            await listen_camera(
+                camera_id,
+                box,
+                session,
+                queue,
+                store,
+                clock_skew_tolerance=clock_skew_tolerance,
+            )
+        finally:
+            started.discard(camera_id)
+
     async with aiohttp.ClientSession() as session, anyio.create_task_group() as group:
         while True:
-            await _start_new(group, started, session, queue, store, box)
+            try:
+                await _start_new(group, started, session, run)
+            except Exception:
+                logger.exception("alert stream rescan failed; retrying")
             await anyio.sleep(rescan_seconds)
 
 
@@ -102,19 +179,14 @@ async def _start_new(
     group: TaskGroup,
     started: set[int],
     session: aiohttp.ClientSession,
-    queue: IngestQueue,
-    store: MediaStore,
-    box: SecretBox,
+    run: Callable[[int, aiohttp.ClientSession], Coroutine[Any, Any, None]],
 ) -> None:
     cameras = await Camera.filter(
         is_active=True, isapi_url__isnull=False, password_encrypted__isnull=False
-    )
+    ).only("id")
     for camera in cameras:
-        if camera.id in started or camera.password_encrypted is None:
+        camera_id = camera.id
+        if camera_id in started:
             continue
-        password = box.decrypt(camera.password_encrypted)
-        if password is None:
-            logger.error("camera %s: stored password cannot be decrypted", camera.code)
-            continue
-        started.add(camera.id)
-        group.start_soon(listen_camera, camera, password, session, queue, store)
+        started.add(camera_id)
+        group.start_soon(run, camera_id, session)

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import PlateFormat
-from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture
+from domcctv.domain.reads import PlateRead, ReadSource, StoredPicture, TimeIssue
 from domcctv.models import AuditAction, AuditLog, Event, PlateReadRecord
 from domcctv.services.ingest import IngestResult, record_plate_read
 
@@ -108,3 +109,41 @@ def test_queue_payload_round_trips_and_rejects_unknown_versions() -> None:
     assert PlateRead.from_json(original.to_json()) == original
     with pytest.raises(ValueError, match="version"):
         PlateRead.from_json({**original.to_json(), "v": 2})
+
+
+async def test_a_new_read_never_merges_into_an_archived_event(db) -> None:
+    first = await ingest(read("uuid:a", camera="CAM-1"))
+    assert first.event is not None
+    await Event.filter(id=first.event.id).update(status=EventStatus.ARCHIVED)
+
+    later = await ingest(read("uuid:b", camera="CAM-2", at=T0 + timedelta(seconds=20)))
+
+    assert later.result is IngestResult.CREATED
+    archived = await Event.get(id=first.event.id)
+    assert archived.secondary_camera is None  # the archived evidence is unchanged
+    assert archived.status is EventStatus.ARCHIVED
+
+
+async def test_a_flagged_read_time_is_stored_with_the_cameras_claim(db) -> None:
+    claim = datetime(2034, 3, 1, 8, 0, tzinfo=UTC)
+    flagged = PlateRead(
+        source=ReadSource.PUSH,
+        natural_key="uuid:CAM-1:skew",
+        camera_code="CAM-1",
+        camera_name="Porton",
+        plate_text="HJKL42",
+        confidence=95.0,
+        occurred_at=T0,
+        time_issue=TimeIssue.CLOCK_SKEW,
+        reported_time=claim,
+        reported_time_text="2034-03-01T08:00:00Z",
+    )
+
+    outcome = await ingest(flagged)
+
+    assert outcome.event is not None
+    stored = await Event.get(id=outcome.event.id)
+    assert stored.event_time == T0
+    assert stored.time_issue == "CLOCK_SKEW"
+    assert stored.reported_time == claim
+    assert stored.primary_camera["reportedTimeText"] == "2034-03-01T08:00:00Z"

@@ -104,7 +104,9 @@ async def test_alert_stream_listener_ingests_reads_without_push(settings, db) ->
             await asyncio.sleep(0.8)  # listeners connect after the next rescan
             read = await site.cameras[1].emit_read(plate="PRST18")
             record = await wait_for(
-                lambda: PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").first()
+                lambda: PlateReadRecord.filter(
+                    natural_key=f"uuid:{read.camera_index_code}:{read.uuid}"
+                ).first()
             )
     finally:
         await stop_server(running)

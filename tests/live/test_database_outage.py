@@ -55,7 +55,7 @@ async def test_reads_pushed_while_database_is_down_are_stored_once_after_recover
             assert [r.push_status for r in during] == [200] * len(PLATES)
             await asyncio.sleep(1.0)  # the consumer fails against the dead database
             await proxy.restore()
-            expected = {f"uuid:{r.uuid}" for r in warm + during}
+            expected = {f"uuid:{r.camera_index_code}:{r.uuid}" for r in warm + during}
             deadline = asyncio.get_running_loop().time() + 30
             while True:
                 stored = await PlateReadRecord.filter(natural_key__in=list(expected)).count()

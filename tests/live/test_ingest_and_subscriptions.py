@@ -52,13 +52,20 @@ async def test_push_is_stored_once_and_reaches_the_subscriber(server, site, sett
     assert {p["kind"] for p in change["event"]["primaryCamera"]["pictures"]} >= {
         "licensePlatePicture"
     }
-    assert await PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").count() == 1
+    assert (
+        await PlateReadRecord.filter(
+            natural_key=f"uuid:{read.camera_index_code}:{read.uuid}"
+        ).count()
+        == 1
+    )
     picture_url = change["event"]["primaryCamera"]["pictures"][0]["url"]
     async with httpx.AsyncClient(base_url=server.http) as client:
         ok = await client.get(picture_url)
         tampered = await client.get(picture_url.replace("sig=", "sig=0"))
     assert ok.status_code == 200
     assert ok.content[:2] == b"\xff\xd8"
+    assert ok.headers["content-type"] == "image/jpeg"
+    assert ok.headers["x-content-type-options"] == "nosniff"
     assert tampered.status_code == 403
 
 
@@ -105,9 +112,18 @@ async def test_duplicate_push_is_deduplicated(server, site) -> None:
         first = await client.post(url, content=body, headers=headers)
         second = await client.post(url, content=body, headers=headers)
     assert first.status_code == second.status_code == 200
-    await wait_for(lambda: PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").exists())
+    await wait_for(
+        lambda: PlateReadRecord.filter(
+            natural_key=f"uuid:{read.camera_index_code}:{read.uuid}"
+        ).exists()
+    )
     await asyncio.sleep(0.3)
-    assert await PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").count() == 1
+    assert (
+        await PlateReadRecord.filter(
+            natural_key=f"uuid:{read.camera_index_code}:{read.uuid}"
+        ).count()
+        == 1
+    )
     assert await Event.filter(plate="FK1234").count() == 1
 
 

@@ -123,7 +123,9 @@ async def test_external_ingest_worker_process_consumes_the_queue(settings, db, t
             finally:
                 await ws.close()
         record = await wait_for(
-            lambda: PlateReadRecord.filter(natural_key=f"uuid:{read.uuid}").first()
+            lambda: PlateReadRecord.filter(
+                natural_key=f"uuid:{read.camera_index_code}:{read.uuid}"
+            ).first()
         )
     finally:
         worker.terminate()
