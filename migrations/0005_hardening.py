@@ -39,8 +39,9 @@ class Migration(migrations.Migration):
                 ('channel', fields.CharField(max_length=120)),
                 ('message', fields.JSONField(encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('published_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'live_outbox', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Live pushes written in the same transaction as the change they announce.'},
+            options={'table': 'live_outbox', 'app': 'models', 'indexes': [Index(fields=['published_at', 'id'], name='idx_outbox_published')], 'pk_attr': 'id', 'table_description': 'Live pushes written in the same transaction as the change they announce.'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -13,8 +13,9 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Bus(Protocol):
     ) -> contextlib.AbstractAsyncContextManager[Subscription]: ...
 
 
-SEEN_MESSAGE_IDS = 4096
+SEEN_MESSAGE_IDS = 20_000
 
 
 class _LocalFanout:
@@ -130,15 +131,32 @@ class InProcessBus(_LocalFanout):
         return None
 
 
-class RedisBus(_LocalFanout):
-    """Redis pub/sub: one PSUBSCRIBE per process, local fan-out to subscribers."""
+Replay = Callable[[datetime], Awaitable[list[tuple[str, dict[str, Any]]]]]
 
-    def __init__(self, redis: Any, namespace: str = "domcctv") -> None:
+# How far back to replay after the subscription drops: a silent network loss is noticed within
+# the client's health-check interval plus its socket timeout (see create_redis).
+LOSS_DETECTION_MARGIN = timedelta(seconds=40)
+
+
+class RedisBus(_LocalFanout):
+    """Redis pub/sub: one PSUBSCRIBE per process, local fan-out to subscribers.
+
+    Pub/sub keeps nothing for a subscriber that is not connected, so when the subscription
+    drops (Redis restarted, network cut) messages published meanwhile never reach this process.
+    With ``replay`` (the outbox's recently published messages), the bus re-dispatches what was
+    published since shortly before the loss once it has resubscribed; subscribers receive each
+    message once because dispatch drops message ids it has already seen.
+    """
+
+    def __init__(
+        self, redis: Any, namespace: str = "domcctv", *, replay: Replay | None = None
+    ) -> None:
         super().__init__()
         self._redis = redis
         # Pub/sub ignores Redis database numbers, so deployments (and test runs) sharing a
         # server are kept apart by a namespace prefix on the wire.
         self._prefix = f"{namespace}|"
+        self._replay = replay
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -152,21 +170,39 @@ class RedisBus(_LocalFanout):
         await asyncio.wait_for(self._ready.wait(), timeout=5)
 
     async def _run(self) -> None:
+        lost_since: datetime | None = None
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(f"{self._prefix}domcctv:*")
                 self._ready.set()
+                if lost_since is not None:
+                    logger.warning("Redis bus subscription restored; replaying missed messages")
+                    await self._replay_from(lost_since)
+                    lost_since = None
                 async for raw in pubsub.listen():
                     self._handle(raw)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("Redis bus subscription failed; resubscribing")
+            except Exception as exc:
+                if lost_since is None:
+                    lost_since = datetime.now(UTC) - LOSS_DETECTION_MARGIN
+                    logger.warning("Redis bus subscription lost (%s); resubscribing", exc)
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    async def _replay_from(self, since: datetime) -> None:
+        if self._replay is None:
+            return
+        try:
+            missed = await self._replay(since)
+        except Exception:
+            logger.warning("could not replay missed bus messages", exc_info=True)
+            return
+        for channel, message in missed:
+            self.dispatch(channel, message)
 
     def _handle(self, raw: dict[str, Any]) -> None:
         if raw.get("type") not in ("pmessage", "message"):

@@ -106,18 +106,22 @@ class IngestDeadLetter(Model):
 class LiveOutbox(Model):
     """Live pushes written in the same transaction as the change they announce.
 
-    A relay publishes each row to the bus and deletes it; a row left behind (bus down, process
-    killed between commit and publish) is published later, so a committed change is always
-    pushed. The row id travels as the message id, so a re-publish is recognised downstream.
+    A relay publishes each row to the bus and stamps ``published_at``; a row left behind (bus
+    down, process killed between commit and publish) is published later, so a committed change
+    is always pushed. Published rows are kept a couple of minutes so a process whose bus
+    subscription dropped can replay what it missed. The row id travels as the message id, so a
+    re-publish or a replay is recognised downstream.
     """
 
     id = fields.BigIntField(primary_key=True)
     channel = fields.CharField(max_length=120)
     message: Any = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    published_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "live_outbox"
+        indexes = (Index(fields=("published_at", "id"), name="idx_outbox_published"),)
 
 
 class WatchlistEntry(Model):

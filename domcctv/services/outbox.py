@@ -4,9 +4,11 @@ Publishing to the bus after a commit can fail (Redis down, process killed), and 
 would then never be pushed: a redelivered ingest read is a duplicate and publishes nothing.
 So every push is first a ``live_outbox`` row written in the change's own transaction. After
 the commit, whoever made the change relays its rows at once (``delivering``); a sweeper relays
-whatever is left behind. Relaying publishes and deletes under row locks (``SKIP LOCKED``), so
-two processes never relay the same row together; a row published twice after a crash carries
-the same message id (``mid``), which the bus drops the second time.
+whatever is left behind. Relaying publishes and stamps ``published_at`` under row locks
+(``SKIP LOCKED``), so two processes never relay the same row together; a row published twice
+after a crash carries the same message id (``mid``), which the bus drops the second time.
+Published rows stay for ``REPLAY_WINDOW``: Redis pub/sub delivers nothing to a process while
+its subscription is down, so the bus replays from here what it may have missed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -28,6 +30,9 @@ from domcctv.services.clock import utcnow
 logger = logging.getLogger(__name__)
 
 RELAY_BATCH = 200
+# Published rows are kept this long for replay after a dropped bus subscription.
+REPLAY_WINDOW = timedelta(minutes=2)
+REPLAY_LIMIT = 20_000
 
 # Ids staged by the current operation (a GraphQL request, one ingest read); None outside one.
 _staged: ContextVar[list[int] | None] = ContextVar("outbox_staged", default=None)
@@ -63,9 +68,10 @@ async def delivering(bus: Bus | None) -> AsyncIterator[None]:
 async def relay(
     bus: Bus, *, ids: list[int] | None = None, older_than: timedelta | None = None
 ) -> int:
-    """Publish and delete outbox rows (the given ids, or the oldest ones); returns how many."""
+    """Publish unpublished outbox rows (the given ids, or the oldest ones) and stamp them
+    published; returns how many."""
     async with in_transaction() as conn:
-        qs = LiveOutbox.all().using_db(conn)
+        qs = LiveOutbox.filter(published_at__isnull=True).using_db(conn)
         if ids is not None:
             qs = qs.filter(id__in=ids)
         if older_than is not None:
@@ -74,10 +80,39 @@ async def relay(
         for row in rows:
             await bus.publish(row.channel, {**row.message, "mid": row.id})
         if rows:
-            await LiveOutbox.filter(id__in=[r.id for r in rows]).using_db(conn).delete()
+            await (
+                LiveOutbox.filter(id__in=[r.id for r in rows])
+                .using_db(conn)
+                .update(published_at=utcnow())
+            )
     return len(rows)
+
+
+async def published_since(since: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """Messages published from ``since`` on, oldest first: what a process whose bus
+    subscription dropped replays to its own subscribers (they drop what they already had)."""
+    rows = (
+        await LiveOutbox.filter(published_at__gte=since)
+        .order_by("published_at", "id")
+        .limit(REPLAY_LIMIT)
+    )
+    return [(row.channel, {**row.message, "mid": row.id}) for row in rows]
+
+
+async def purge_published(older_than: timedelta = REPLAY_WINDOW) -> int:
+    """Delete published rows past the replay window (in batches)."""
+    cutoff = utcnow() - older_than
+    ids = (
+        await LiveOutbox.filter(published_at__lt=cutoff)
+        .order_by("published_at")
+        .limit(5000)
+        .values_list("id", flat=True)
+    )
+    if not ids:
+        return 0
+    return await LiveOutbox.filter(id__in=list(ids)).delete()
 
 
 async def pending_count() -> int:
     """Rows not yet relayed (for health and tests)."""
-    return await LiveOutbox.all().count()
+    return await LiveOutbox.filter(published_at__isnull=True).count()

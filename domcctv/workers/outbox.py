@@ -1,4 +1,5 @@
-"""The outbox sweeper: relays live pushes that were committed but not published at once."""
+"""The outbox sweeper: relays live pushes that were committed but not published at once, and
+drops published rows once they are past the replay window."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ async def run_outbox_sweeper(
         try:
             while await outbox.relay(bus, older_than=min_age):
                 pass
+            await outbox.purge_published()
         except asyncio.CancelledError:
             raise
         except Exception:
