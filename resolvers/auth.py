@@ -8,7 +8,7 @@ import strawberry
 
 from domcctv.services import auth as auth_service
 from domcctv.services import preferences as prefs_service
-from domcctv.services.auth import TokenPair
+from domcctv.services.auth import RESET_PASSWORD_PER_IP, TokenPair
 from domcctv.services.preferences import PreferencesInput as PrefsData
 from resolvers.common import mutate
 from schema.context import Info
@@ -63,8 +63,9 @@ class AuthQuery:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(
-        description="Log in with e-mail and password. Repeated failures lock "
-        "the account for LOGIN_LOCKOUT_SECONDS."
+        description="Log in with e-mail and password. LOGIN_MAX_FAILURES failures within "
+        "LOGIN_LOCKOUT_SECONDS lock the e-mail (ACCOUNT_LOCKED) for LOGIN_LOCKOUT_SECONDS, "
+        "whether or not it has an account."
     )
     async def login(
         self,
@@ -135,7 +136,11 @@ class AuthMutation:
 
         async def run() -> OkSuccess:
             await auth_service.change_password(
-                ctx.actor, current_password, new_password, settings=ctx.settings
+                ctx.actor,
+                current_password,
+                new_password,
+                settings=ctx.settings,
+                limiter=ctx.services.limiter,
             )
             return OkSuccess(ok=True)
 
@@ -158,7 +163,10 @@ class AuthMutation:
         )
         return OkSuccess(ok=True)
 
-    @strawberry.mutation(description="Set a new password with an e-mailed reset token.")
+    @strawberry.mutation(
+        description="Set a new password with an e-mailed reset token (unlocks the account). "
+        f"At most {RESET_PASSWORD_PER_IP} attempts per client IP in 15 minutes (RATE_LIMITED)."
+    )
     async def reset_password(
         self,
         info: Info,
@@ -171,7 +179,11 @@ class AuthMutation:
 
         async def run() -> OkSuccess:
             await auth_service.reset_password(
-                token, new_password, settings=ctx.settings, info=ctx.request_info
+                token,
+                new_password,
+                settings=ctx.settings,
+                info=ctx.request_info,
+                limiter=ctx.services.limiter,
             )
             return OkSuccess(ok=True)
 

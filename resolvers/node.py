@@ -1,18 +1,97 @@
-"""Relay ``node(id:)``: every type resolves through the same scoped loaders."""
+"""Relay ``node(id:)``: every Node type resolves through its own scoped service lookup.
+
+Each lookup applies the same rules as the type's own query (tenancy, staff-only, permission),
+so a global id reaches nothing that the type's query would not show: a foreign, hidden or
+missing object is null alike.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
 
 from domcctv.domain.access import Permission
+from domcctv.services import audit as audit_service
+from domcctv.services import companies as company_service
+from domcctv.services import dead_letters as dead_letter_service
+from domcctv.services import devices as device_service
 from domcctv.services import events as event_service
-from schema.companies import Company
-from schema.context import Info
+from domcctv.services import users as user_service
+from domcctv.services import vehicles as vehicle_service
+from domcctv.services import watchlists as watchlist_service
+from schema.audit import AuditEntry
+from schema.companies import Company, Vehicle
+from schema.context import Context, Info
+from schema.devices import Camera, Site, WatchlistEntry
 from schema.events import Event
+from schema.ingest import DeadLetter
 from schema.relay import Node, from_global_id, int_pk
 from schema.users import User
+
+Resolve = Callable[[Context, int], Awaitable[Node | None]]
+
+
+async def _event(ctx: Context, pk: int) -> Node | None:
+    if not ctx.actor.can(Permission.READ_EVENTS):  # the event query's field permission
+        return None
+    row = await event_service.get_event(ctx.actor, pk)
+    return Event.from_model(row, ctx.services.media_signer) if row else None
+
+
+async def _company(ctx: Context, pk: int) -> Node | None:
+    row = await company_service.get_company(ctx.actor, pk)
+    return Company.from_model(row) if row else None
+
+
+async def _user(ctx: Context, pk: int) -> Node | None:
+    row = await user_service.get_user(ctx.actor, pk)
+    return User.from_model(row) if row else None
+
+
+async def _vehicle(ctx: Context, pk: int) -> Node | None:
+    row = await vehicle_service.get_vehicle(ctx.actor, pk)
+    return Vehicle.from_model(row) if row else None
+
+
+async def _site(ctx: Context, pk: int) -> Node | None:
+    row = await device_service.get_site(ctx.actor, pk)
+    return Site.from_model(row) if row else None
+
+
+async def _camera(ctx: Context, pk: int) -> Node | None:
+    row = await device_service.get_camera(ctx.actor, pk)
+    return Camera.from_model(row) if row else None
+
+
+async def _watchlist_entry(ctx: Context, pk: int) -> Node | None:
+    row = await watchlist_service.get_entry(ctx.actor, pk)
+    return WatchlistEntry.from_model(row) if row else None
+
+
+async def _audit_entry(ctx: Context, pk: int) -> Node | None:
+    row = await audit_service.get_entry(ctx.actor, pk)
+    return AuditEntry.from_model(row) if row else None
+
+
+async def _dead_letter(ctx: Context, pk: int) -> Node | None:
+    row = await dead_letter_service.get_dead_letter(ctx.actor, pk)
+    return DeadLetter.from_model(row) if row else None
+
+
+RESOLVERS: dict[str, Resolve] = {
+    "Event": _event,
+    "Company": _company,
+    "User": _user,
+    "Vehicle": _vehicle,
+    "Site": _site,
+    "Camera": _camera,
+    "WatchlistEntry": _watchlist_entry,
+    "AuditEntry": _audit_entry,
+    "DeadLetter": _dead_letter,
+}
+"""One entry per type implementing Node (tests check the list against the schema)."""
 
 
 @strawberry.type
@@ -27,19 +106,10 @@ class NodeQuery:
     ) -> Node | None:
         ctx = info.context
         decoded = from_global_id(id)
-        pk = int_pk(id, decoded[0]) if decoded is not None else None
-        if decoded is None or pk is None or not ctx.authenticated:
+        if decoded is None or not ctx.authenticated:
             return None
-        type_name = decoded[0]
-        if type_name == "Event" and ctx.actor.can(Permission.READ_EVENTS):
-            row = await event_service.get_event(ctx.actor, pk)
-            return Event.from_model(row, ctx.services.media_signer) if row else None
-        if type_name == "Company":
-            company = await ctx.loaders.company_by_id.load(pk)
-            return Company.from_model(company) if company else None
-        if type_name == "User":
-            if pk != ctx.actor.user_id and not ctx.actor.can(Permission.MANAGE_USERS):
-                return None
-            user = await ctx.loaders.user_by_id.load(pk)
-            return User.from_model(user) if user else None
-        return None
+        resolve = RESOLVERS.get(decoded[0])
+        pk = int_pk(id, decoded[0])
+        if resolve is None or pk is None:
+            return None
+        return await resolve(ctx, pk)

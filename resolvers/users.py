@@ -74,7 +74,11 @@ class UserQuery:
 @strawberry.type
 class UserMutation:
     @strawberry.mutation(
-        description=describe("Create an account.", Permission.MANAGE_USERS),
+        description=describe(
+            "Create an account. You may give only a role whose permissions you hold for good "
+            "(not through an expiring grant); only administrators create administrators.",
+            Permission.MANAGE_USERS,
+        ),
         extensions=requires(Permission.MANAGE_USERS),
     )
     async def create_user(
@@ -104,7 +108,9 @@ class UserMutation:
 
     @strawberry.mutation(
         description=describe(
-            "Update an account (deactivating logs it out).", Permission.MANAGE_USERS
+            "Update an account (deactivating logs it out). Not an account that holds a "
+            "permission you do not, nor your own role; a new role follows createUser's rule.",
+            Permission.MANAGE_USERS,
         ),
         extensions=requires(Permission.MANAGE_USERS),
     )
@@ -134,7 +140,9 @@ class UserMutation:
 
     @strawberry.mutation(
         description=describe(
-            "Grant a permission (optionally expiring). You can only grant what you hold.",
+            "Grant a permission (optionally expiring). You can only grant what you hold, and "
+            "no longer than you hold it (held through a grant expiring at T: expiresAt must be "
+            "at most T). Not to yourself, nor to an account that holds a permission you do not.",
             Permission.MANAGE_USERS,
         ),
         extensions=requires(Permission.MANAGE_USERS),
@@ -159,7 +167,11 @@ class UserMutation:
         return await mutate(run)  # type: ignore[return-value]
 
     @strawberry.mutation(
-        description=describe("Revoke a granted permission.", Permission.MANAGE_USERS),
+        description=describe(
+            "Revoke a granted permission. Not your own, nor from an account that holds a "
+            "permission you do not.",
+            Permission.MANAGE_USERS,
+        ),
         extensions=requires(Permission.MANAGE_USERS),
     )
     async def revoke_permission(

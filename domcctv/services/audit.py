@@ -70,6 +70,13 @@ class AuditFilter:
     until: datetime | None = None
 
 
+async def get_entry(actor: Actor, entry_id: int) -> AuditLog | None:
+    """One entry by id with list_audit's rules: VIEW_AUDIT_LOGS, scoped (None otherwise)."""
+    if not actor.can(Permission.VIEW_AUDIT_LOGS):
+        return None
+    return await audit_in(actor.scope).get_or_none(id=entry_id)
+
+
 async def list_audit(actor: Actor, flt: AuditFilter, page: PageRequest) -> Page[AuditLog]:
     """Newest first. Client users with VIEW_AUDIT_LOGS see only their company's entries."""
     if not actor.can(Permission.VIEW_AUDIT_LOGS):

@@ -9,7 +9,7 @@ from enum import StrEnum
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from domcctv.domain.access import Actor, Permission
+from domcctv.domain.access import Actor, Permission, can_see_archived
 from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
@@ -52,6 +52,7 @@ class EventFilter:
     guide_number: str | None = None
     documented: bool | None = None
     low_confidence: bool | None = None
+    time_issue: bool | None = None  # events whose time needs a review (camera clock unusable)
     include_archived: bool = False
 
 
@@ -84,8 +85,11 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
     since, until = as_utc(flt.since), as_utc(flt.until)
     if since and until and since >= until:
         raise InvalidInput.single("until", FieldCode.OUT_OF_RANGE, "until must be after since")
-    if flt.include_archived and not actor.can(Permission.ADVANCED_SEARCH):
-        raise PermissionDenied("Including archived events needs ADVANCED_SEARCH")
+    asks_archived = flt.include_archived or EventStatus.ARCHIVED in flt.statuses
+    if asks_archived and not can_see_archived(actor):
+        # An explicit ARCHIVED status is asking for archived events just as includeArchived
+        # is: one rule (domain.access.can_see_archived) for the search and every lookup.
+        raise PermissionDenied("Archived events need ADVANCED_SEARCH")
     qs = events_in(actor.scope)
     if flt.plate:
         qs = qs.filter(_plate_q(flt.plate, flt.plate_match))
@@ -109,6 +113,8 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
         qs = qs.filter(has_basic_metadata=flt.documented)
     if flt.low_confidence is not None:
         qs = qs.filter(low_confidence=flt.low_confidence)
+    if flt.time_issue is not None:
+        qs = qs.filter(time_issue__isnull=not flt.time_issue)
     if flt.guide_number:
         guide = flt.guide_number.strip()[:50]
         # A subquery, not a capped id list: any cap silently drops matching events.
@@ -163,13 +169,7 @@ async def get_event(actor: Actor, event_id: int, *, audit_view: bool = True) -> 
     if not actor.can(Permission.READ_EVENTS):
         raise PermissionDenied("Reading events needs READ_EVENTS")
     event = await events_in(actor.scope).get_or_none(id=event_id)
-    if event is None:
-        return None
-    if (
-        event.status is EventStatus.ARCHIVED
-        and not actor.can(Permission.ADVANCED_SEARCH)
-        and not actor.can(Permission.DELETE_EVENTS)
-    ):
+    if event is None or not _visible(actor, event):
         return None
     if audit_view:
         await audit.record(
@@ -178,9 +178,14 @@ async def get_event(actor: Actor, event_id: int, *, audit_view: bool = True) -> 
     return event
 
 
+def _visible(actor: Actor, event: Event) -> bool:
+    """Within the scope already; archived ones only for who may see archived events."""
+    return event.status is not EventStatus.ARCHIVED or can_see_archived(actor)
+
+
 async def events_by_id(ids: list[int], *, actor: Actor) -> list[Event | None]:
     rows = await events_in(actor.scope).filter(id__in=ids)
-    by_id = {e.id: e for e in rows}
+    by_id = {e.id: e for e in rows if _visible(actor, e)}
     return [by_id.get(i) for i in ids]
 
 

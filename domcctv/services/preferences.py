@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import available_timezones
 
 from tortoise.exceptions import IntegrityError
 
@@ -21,6 +22,18 @@ from domcctv.services import audit
 from domcctv.services.validation import Checker
 
 PAGE_SIZES = (10, 25, 50, 100)
+TIMEZONE_MAX_LENGTH = 50  # user_preferences.timezone
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    """The IANA zone names this system knows (read once; it scans the zone database).
+
+    Preferences are checked against this set, never by loading the name: ZoneInfo turns a
+    name into a file path, so "America" (a directory) or a 300-character value fail inside
+    the filesystem (IsADirectoryError, ENAMETOOLONG) instead of as a validation error.
+    """
+    return frozenset(z for z in available_timezones() if len(z) <= TIMEZONE_MAX_LENGTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +62,8 @@ async def get_preferences(actor: Actor) -> UserPreferences:
 
 async def update_preferences(actor: Actor, data: PreferencesInput) -> UserPreferences:
     check = Checker()
-    if data.timezone is not None:
-        try:
-            ZoneInfo(data.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            check.add("timezone", FieldCode.INVALID_FORMAT, "Unknown IANA time zone")
+    if data.timezone is not None and data.timezone not in known_timezones():
+        check.add("timezone", FieldCode.INVALID_FORMAT, "Unknown IANA time zone")
     if data.default_page_size is not None and data.default_page_size not in PAGE_SIZES:
         check.add(
             "defaultPageSize",

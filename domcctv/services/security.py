@@ -2,6 +2,12 @@
 
 bcrypt at cost 12 takes ~250 ms of CPU; run on the loop it would stall every other request
 and every live subscription, so it always runs in a worker thread.
+
+All bcrypt work shares one capacity limiter. A second limiter for "anonymous" work would not
+protect an administrator's login, which is itself anonymous until it succeeds; and a separate
+queue for unknown e-mails would make waiting times tell which accounts exist. What bounds the
+anonymous work instead: login is budgeted per IP and per e-mail before any bcrypt, and
+resetPassword hashes only after its (mailed, single-use) token checked out.
 """
 
 from __future__ import annotations
@@ -59,9 +65,26 @@ async def verify_password(password: str, password_hash: str) -> bool:
     return await anyio.to_thread.run_sync(_check, limiter=_BCRYPT_LIMITER)
 
 
-# A real hash to compare against when the e-mail is unknown, so timing does not reveal
-# which accounts exist.
-DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt(4)).decode()
+def hash_cost(password_hash: str) -> int | None:
+    """The cost (log2 rounds) of a bcrypt hash such as ``$2b$12$...``; None if not bcrypt."""
+    parts = password_hash.split("$")
+    if len(parts) < 4 or not parts[2].isdigit():
+        return None
+    return int(parts[2])
+
+
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+async def dummy_hash(rounds: int) -> str:
+    """A real hash at the configured cost to verify against when the e-mail is unknown, so an
+    unknown e-mail costs the same bcrypt work as a known one (timing reveals no account).
+    Computed once per cost (in a worker thread, like every other bcrypt call)."""
+    cached = _DUMMY_HASHES.get(rounds)
+    if cached is None:
+        cached = await hash_password("not-a-real-password", rounds)
+        cached = _DUMMY_HASHES.setdefault(rounds, cached)
+    return cached
 
 
 def new_opaque_token() -> str:

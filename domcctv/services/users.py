@@ -9,7 +9,14 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
-from domcctv.domain.access import Actor, Permission, Role
+from domcctv.domain.access import (
+    Actor,
+    Permission,
+    Role,
+    check_may_manage,
+    check_role_change,
+    check_role_grant,
+)
 from domcctv.domain.errors import (
     Conflict,
     ErrorCode,
@@ -22,8 +29,10 @@ from domcctv.models import AuditAction, ResourceType, User
 from domcctv.services import audit
 from domcctv.services.auth import revoke_sessions
 from domcctv.services.pagination import Page, PageRequest, ascending_page
+from domcctv.services.permissions import actor_standing, standing_of
 from domcctv.services.scoping import companies_in, users_in
 from domcctv.services.security import check_password_strength, hash_password
+from domcctv.services.sessions import NoticeReason, stage_user_notice
 from domcctv.services.validation import Checker
 
 
@@ -69,13 +78,6 @@ def snapshot(u: User) -> dict[str, Any]:
     }
 
 
-def _check_role_assignment(actor: Actor, role: Role) -> None:
-    if role is Role.ADMINISTRATOR and actor.role is not Role.ADMINISTRATOR:
-        raise PermissionDenied("Only administrators may create or promote administrators")
-    if not actor.is_staff and role is not Role.CLIENT_USER:
-        raise PermissionDenied("Client companies may only manage client users")
-
-
 async def _check_name_unique(
     first: str, last: str, company_id: int | None, exclude_id: int | None = None
 ) -> None:
@@ -90,9 +92,11 @@ async def _check_name_unique(
 
 
 async def create_user(actor: Actor, data: NewUserInput, *, settings: Settings) -> User:
+    """Escalation rule (domain.access.check_role_grant): the new account's role may not hold
+    anything the actor does not hold for good."""
     if not actor.can(Permission.MANAGE_USERS):
         raise PermissionDenied("Creating users needs MANAGE_USERS")
-    _check_role_assignment(actor, data.role)
+    check_role_grant(await actor_standing(actor), data.role)
     check = Checker()
     email = check.email("email", data.email, required=True)
     first = check.text("firstName", data.first_name, max_length=50, required=True)
@@ -155,13 +159,15 @@ async def create_user(actor: Actor, data: NewUserInput, *, settings: Settings) -
 
 
 async def update_user(actor: Actor, user_id: int, data: UserUpdateInput) -> User:
+    """Escalation rules (domain.access): nobody changes someone who holds more than they do,
+    gives a role above their own, or changes their own role."""
     if not actor.can(Permission.MANAGE_USERS):
         raise PermissionDenied("Updating users needs MANAGE_USERS")
     user = await users_in(actor.scope).get_or_none(id=user_id)
     if user is None:
         raise NotFound("User not found")
-    if user.role is Role.ADMINISTRATOR and actor.role is not Role.ADMINISTRATOR:
-        raise PermissionDenied("Only administrators may change an administrator")
+    mine, target = await actor_standing(actor), await standing_of(user)
+    check_may_manage(mine, target)
     check = Checker()
     changes: dict[str, Any] = {}
     for name, key, limit, required in (
@@ -175,7 +181,7 @@ async def update_user(actor: Actor, user_id: int, data: UserUpdateInput) -> User
         if raw is not None:
             changes[key] = check.text(name, raw, max_length=limit, required=required)
     if data.role is not None and data.role is not user.role:
-        _check_role_assignment(actor, data.role)
+        check_role_change(mine, target, data.role)
         if (data.role is Role.CLIENT_USER) != (user.role is Role.CLIENT_USER):
             check.add(
                 "role",
@@ -200,6 +206,9 @@ async def update_user(actor: Actor, user_id: int, data: UserUpdateInput) -> User
         await user.save(using_db=conn)
         if data.is_active is False:
             await revoke_sessions(user.id, conn)
+        elif "role" in changes:
+            # Open live connections re-check the new rights (4401 → reconnect).
+            await stage_user_notice(user.id, NoticeReason.RIGHTS_CHANGED, using_db=conn)
         await audit.record(
             actor,
             AuditAction.UPDATE_USER,

@@ -75,6 +75,11 @@ async def remove_vehicle(actor: Actor, vehicle_id: int) -> None:
         )
 
 
+async def get_vehicle(actor: Actor, vehicle_id: int) -> Vehicle | None:
+    """Scoped single lookup (None when missing or another company's), like list_vehicles."""
+    return await vehicles_in(actor.scope).get_or_none(id=vehicle_id)
+
+
 async def list_vehicles(
     actor: Actor, page: PageRequest, *, company_id: int | None = None
 ) -> Page[Vehicle]:

@@ -35,6 +35,13 @@ async def list_watchlist(actor: Actor) -> list[WatchlistEntry]:
     return await watchlist_in(actor.scope).order_by("plate").limit(1000)
 
 
+async def get_entry(actor: Actor, entry_id: int) -> WatchlistEntry | None:
+    """Scoped single lookup with list_watchlist's rule (None when missing or not visible)."""
+    if not actor.can(Permission.READ_EVENTS):
+        return None
+    return await watchlist_in(actor.scope).get_or_none(id=entry_id)
+
+
 async def add_entry(
     actor: Actor, plate_text: str, reason: str, company_id: int | None = None
 ) -> WatchlistEntry:

@@ -24,12 +24,16 @@ from domcctv.domain.lifecycle import EventStatus
 from domcctv.models import (
     AuditAction,
     AuditLog,
+    Camera,
     Company,
     Event,
+    IngestDeadLetter,
     ResourceType,
+    Site,
     User,
     UserPermission,
     Vehicle,
+    WatchlistEntry,
 )
 from schema.relay import to_global_id
 
@@ -62,6 +66,7 @@ class World:
     staff: User
     token: str  # B's client
     a_secrets: list[str] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # other rows reached by global id
 
 
 async def _tenant(name: str, rut: str, plate: str, guide: str, staff: User, tag: str) -> Tenant:
@@ -125,6 +130,23 @@ async def world(settings) -> World:
         gid("Company", a.company.id),
         gid("User", a.client.id),
     ]
+    # rows of every other Node type: A's watchlist entry and audit entry, DOM's devices
+    site = await Site.create(name="Patio Atacama")
+    camera = await Camera.create(code="CAM-ATACAMA", name="PORTON ATACAMA", site_id=site.id)
+    watch = await WatchlistEntry.create(
+        company_id=a.company.id, plate=a.plate, plate_skeleton=a.plate, reason="atacama"
+    )
+    a_entry = await AuditLog.filter(company_id=a.company.id).first()
+    assert a_entry is not None
+    letter = await IngestDeadLetter.create(natural_key="uuid:CAM-ATACAMA:1", payload={})
+    world.ids = {
+        "Site": site.id,
+        "Camera": camera.id,
+        "WatchlistEntry": watch.id,
+        "AuditEntry": a_entry.id,
+        "DeadLetter": letter.id,
+    }
+    world.a_secrets += ["Patio Atacama", "PORTON ATACAMA"]
     return world
 
 
@@ -185,7 +207,7 @@ class Path:
 
 EVENTS = "query($f: EventFilterInput) { events(filter: $f) { edges { node { plate company { name } metadata { guideNumber } } } } }"  # noqa: E501
 EVENT = "query($id: ID!) { event(id: $id) { plate company { name } } }"
-NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } } }"  # noqa: E501
+NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } ... on Vehicle { plate } ... on Site { name } ... on Camera { code name } ... on WatchlistEntry { plate reason } ... on AuditEntry { companyId afterState } ... on DeadLetter { naturalKey } } }"  # noqa: E501
 COMPANY = "query($id: ID!) { company(id: $id) { name rut } }"
 COMPANIES = "query($s: String) { companies(search: $s) { edges { node { name rut } } } }"
 USERS = "query($c: ID, $s: String) { users(companyId: $c, search: $s) { edges { node { email company { name } } } } }"  # noqa: E501
@@ -209,6 +231,10 @@ def a_company(w: World) -> str:
 
 def a_user(w: World) -> str:
     return gid("User", w.a.client.id)
+
+
+def node_of(w: World, type_name: str) -> str:
+    return gid(type_name, w.ids[type_name])
 
 
 PATHS: list[Path] = [
@@ -235,6 +261,12 @@ PATHS: list[Path] = [
     Path("node: A's company", NODE, lambda w: {"id": a_company(w)}, null),
     Path("node: A's user", NODE, lambda w: {"id": a_user(w)}, null),
     Path("node: DOM staff user", NODE, lambda w: {"id": gid("User", w.staff.id)}, null),
+    Path("node: A's vehicle", NODE, lambda w: {"id": gid("Vehicle", w.a.vehicle.id)}, null),
+    Path("node: A's watchlist entry", NODE, lambda w: {"id": node_of(w, "WatchlistEntry")}, null),
+    Path("node: A's audit entry", NODE, lambda w: {"id": node_of(w, "AuditEntry")}, null),
+    Path("node: a DOM site", NODE, lambda w: {"id": node_of(w, "Site")}, null),
+    Path("node: a DOM camera", NODE, lambda w: {"id": node_of(w, "Camera")}, null),
+    Path("node: a dead letter", NODE, lambda w: {"id": node_of(w, "DeadLetter")}, null),
     Path("company: A", COMPANY, lambda w: {"id": a_company(w)}, null),
     Path("companies: search A's name", COMPANIES, lambda w: {"s": "Árido"}, empty),
     Path("companies: search A's RUT", COMPANIES, lambda w: {"s": "76.086.428-5"}, empty),
@@ -400,6 +432,11 @@ async def test_a_is_really_there_for_staff(api, settings, world: World) -> None:
     assert [e["node"]["plate"] for e in body["data"]["events"]["edges"]] == ["ZZTT99"]
     node = await gql(api, NODE, {"id": a_company(world)}, token)
     assert node["data"]["node"]["name"] == "Áridos Atacama"
+    for type_name, pk in [("Vehicle", world.a.vehicle.id), *world.ids.items()]:
+        if type_name in ("AuditEntry", "DeadLetter"):  # need VIEW_AUDIT_LOGS / SYSTEM_CONFIG
+            continue
+        node = await gql(api, NODE, {"id": gid(type_name, pk)}, token)
+        assert node["data"]["node"]["id"] == gid(type_name, pk), (type_name, node)
 
 
 async def test_b_sees_its_own_data_through_the_same_paths(api, world: World) -> None:
