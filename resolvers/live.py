@@ -2,7 +2,10 @@
 
 Each subscription registers a bounded local queue on the process bus with a predicate built
 from the subscriber's scope: a client user receives only its company's events, whatever
-filter it sends.
+filter it sends. The connection itself is bound to its session (``resolvers/ws_sessions.py``).
+
+Each pushed message is resolved with DataLoaders that live for that message only and are
+shared by the subscribers that see data alike (``resolvers/push_loaders.py``).
 """
 
 from __future__ import annotations
@@ -13,14 +16,24 @@ from typing import Annotated, Any
 
 import strawberry
 
-from domcctv.domain.access import Actor, Permission
+from domcctv.domain.access import Actor, Permission, can_see_archived
+from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import canonical, skeleton
 from domcctv.services.live import event_from_snapshot
 from resolvers.common import optional_pk
+from resolvers.push_loaders import PushLoaders, selected_event_fields
 from schema.context import Info
 from schema.events import Event
 from schema.live import EventChange, EventChangeKind, EventStreamFilter, WatchlistAlert
 from schema.permissions import describe, requires
+
+SESSION_BINDING = (
+    "The connection is bound to its session: it closes with 4403 when the session ends "
+    "(logout, revocation, password change or reset, deactivation) and with 4401 when the "
+    "access token expires or the user's rights change. Re-authenticate before the expiry "
+    "(connection_ack and pong payloads carry expiresAt) with a ping whose payload is "
+    '{"authorization": "Bearer <token>"}.'
+)
 
 
 def _visible(actor: Actor, message: dict[str, Any]) -> bool:
@@ -32,11 +45,14 @@ def _event_predicate(actor: Actor, flt: EventStreamFilter | None):  # type: igno
     company = optional_pk(flt.company_id, "Company", "filter.companyId") if flt else None
     skeletons = {skeleton(canonical(p)) for p in (flt.plates or [])} if flt else set()
     camera = flt.camera_code if flt else None
+    sees_archived = can_see_archived(actor)
 
     def accepts(channel: str, message: dict[str, Any]) -> bool:
         if message.get("type") != "event" or not _visible(actor, message):
             return False
         event = message.get("event") or {}
+        if event.get("status") == EventStatus.ARCHIVED.value and not sees_archived:
+            return False  # the same rule as search and event(id)
         if company is not None and event.get("company_id") != company:
             return False
         if camera and event.get("camera_code") != camera:
@@ -64,12 +80,28 @@ def _change_of(message: dict[str, Any], signer: Any) -> EventChange:
     return cached
 
 
+def _alert_of(message: dict[str, Any], signer: Any) -> WatchlistAlert:
+    """Like ``_change_of``: one alert object per bus message for every local subscriber."""
+    cached = message.get("_graphql")
+    if not isinstance(cached, WatchlistAlert):
+        entry = message["entry"]
+        cached = WatchlistAlert(
+            at=datetime.fromisoformat(message["at"]),
+            watched_plate=entry["plate"],
+            reason=entry["reason"],
+            global_entry=message.get("companyId") is None,
+            event=Event.from_model(event_from_snapshot(message["event"]), signer),
+        )
+        message["_graphql"] = cached
+    return cached
+
+
 @strawberry.type
 class LiveSubscription:
     @strawberry.subscription(
         description=describe(
             "New and updated events as they happen (graphql-transport-ws). Client users receive "
-            "only their company's events.",
+            "only their company's events. " + SESSION_BINDING,
             Permission.READ_EVENTS,
         ),
         extensions=requires(Permission.READ_EVENTS),
@@ -81,16 +113,21 @@ class LiveSubscription:
             EventStreamFilter | None, strawberry.argument(description="Optional narrowing.")
         ] = None,
     ) -> AsyncGenerator[EventChange, None]:
-        ctx = info.context
-        signer = ctx.services.media_signer
-        async with ctx.services.bus.subscribe(_event_predicate(ctx.actor, filter)) as sub:
+        ctx = info.context  # this operation's own context (resolvers/ws_sessions.py)
+        actor, signer = ctx.actor, ctx.services.media_signer
+        loaders = PushLoaders(actor, selected_event_fields(info))
+        ctx.loaders = loaders.loaders
+        async with ctx.services.bus.subscribe(_event_predicate(actor, filter)) as sub:
             async for message in sub.messages():
+                # One operation resolves its messages one after another: the loaders entered
+                # here serve exactly this message's nested fields.
+                await loaders.enter(message)
                 yield _change_of(message, signer)
 
     @strawberry.subscription(
         description=describe(
             "Alerts when a watchlisted plate (OCR-tolerant) is seen. Client users receive only "
-            "their company's watchlist.",
+            "their company's watchlist. " + SESSION_BINDING,
             Permission.READ_EVENTS,
         ),
         extensions=requires(Permission.READ_EVENTS),
@@ -107,13 +144,9 @@ class LiveSubscription:
                 and actor.scope.allows_company(message.get("event", {}).get("company_id"))
             )
 
+        loaders = PushLoaders(actor, selected_event_fields(info))
+        ctx.loaders = loaders.loaders
         async with ctx.services.bus.subscribe(accepts) as sub:
             async for message in sub.messages():
-                entry = message["entry"]
-                yield WatchlistAlert(
-                    at=datetime.fromisoformat(message["at"]),
-                    watched_plate=entry["plate"],
-                    reason=entry["reason"],
-                    global_entry=message.get("companyId") is None,
-                    event=Event.from_model(event_from_snapshot(message["event"]), signer),
-                )
+                await loaders.enter(message)
+                yield _alert_of(message, signer)

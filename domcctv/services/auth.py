@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
@@ -26,16 +27,22 @@ from domcctv.services.clock import utcnow
 from domcctv.services.mailer import Mailer
 from domcctv.services.permissions import effective_permissions
 from domcctv.services.security import (
-    DUMMY_HASH,
     AccessTokens,
     check_password_strength,
+    dummy_hash,
+    hash_cost,
     hash_password,
     new_opaque_token,
     token_digest,
     verify_password,
 )
+from domcctv.services.sessions import NoticeReason, stage_user_notice
 
 EMAIL_MAX_LENGTH = 100  # users.email
+RESET_WINDOW_SECONDS = 900
+RESET_MAILS_PER_IP = 20
+RESET_MAILS_PER_EMAIL = 3
+RESET_PASSWORD_PER_IP = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,16 +90,64 @@ async def build_actor(user: User, session_id: str | None, info: RequestInfo) -> 
     )
 
 
+def _failures_key(email: str) -> str:
+    """Limiter key of a normalised e-mail's failures and lock, whether or not an account has
+    that address (a digest: bounded length, and no addresses stored in Redis)."""
+    return f"login:failures:{token_digest(email)}"
+
+
+async def _locked(
+    limiter: RateLimiter | None, email: str, user: User | None, now: datetime
+) -> bool:
+    """Locked by the per-e-mail counter (any address) or on the account row (an account locked
+    before a restart of an in-process limiter stays locked). The same calls either way."""
+    limiter_says = limiter is not None and await limiter.locked(_failures_key(email))
+    row_says = user is not None and user.locked_until is not None and user.locked_until > now
+    return limiter_says or row_says
+
+
+async def _count_failure(limiter: RateLimiter | None, email: str, settings: Settings) -> bool:
+    """One more failure for the e-mail (atomic INCR); lock it at LOGIN_MAX_FAILURES.
+
+    The counter expires LOGIN_LOCKOUT_SECONDS after its first failure, so the failures that
+    lock must fall within that span. Returns whether the e-mail is now locked.
+    """
+    if limiter is None:
+        return False
+    key, lockout = _failures_key(email), settings.login_lockout_seconds
+    if await limiter.count(key, lockout) < settings.login_max_failures:
+        return False
+    await limiter.lock(key, lockout)
+    return True
+
+
 async def _fail_login(
-    user: User | None, email: str, settings: Settings, info: RequestInfo
+    user: User | None,
+    email: str,
+    settings: Settings,
+    info: RequestInfo,
+    limiter: RateLimiter | None,
 ) -> AuthenticationFailed:
+    """Count a failure for the e-mail and lock it at LOGIN_MAX_FAILURES.
+
+    The count lives in the limiter (Redis-shared or in-process): one atomic INCR per failure,
+    for any e-mail, so ACCOUNT_LOCKED appears for unknown addresses exactly as for accounts
+    and concurrent failures never under-count. The account row mirrors it for administrators
+    (``failedLoginAttempts`` since the last success, ``lockedUntil``) with an atomic
+    ``F() + 1`` update: the same statement runs whether or not the account exists.
+    """
     now = utcnow()
-    if user is not None:
-        user.failed_login_attempts += 1
-        if user.failed_login_attempts >= settings.login_max_failures:
-            user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
-            user.failed_login_attempts = 0
-        await user.save(update_fields=["failed_login_attempts", "locked_until"])
+    rows = User.filter(email=email) if len(email) <= EMAIL_MAX_LENGTH else None
+    if rows is not None:
+        await rows.update(failed_login_attempts=F("failed_login_attempts") + 1)
+    until = now + timedelta(seconds=settings.login_lockout_seconds)
+    if limiter is not None:
+        if await _count_failure(limiter, email, settings) and rows is not None:
+            await rows.update(locked_until=until)
+    elif user is not None:  # no limiter (the service called directly): the row alone counts
+        row = await User.filter(id=user.id).only("id", "failed_login_attempts").first()
+        if row is not None and row.failed_login_attempts >= settings.login_max_failures:
+            await User.filter(id=user.id).update(failed_login_attempts=0, locked_until=until)
     await audit.record(
         _anonymous(info),
         AuditAction.LOGIN_FAILED,
@@ -134,10 +189,13 @@ async def login(
     info: RequestInfo,
     limiter: RateLimiter | None = None,
 ) -> TokenPair:
-    """Check credentials (bcrypt in a thread); lock the account after repeated failures.
+    """Check credentials (bcrypt in a thread); lock the e-mail after repeated failures.
 
     Before any work, per-IP and per-e-mail budgets (LOGIN_RATE_PER_MINUTE) slow down guessing
-    across many accounts, which the per-account lockout alone cannot.
+    across many accounts, which the per-account lockout alone cannot. An unknown e-mail takes
+    the same path as a known one: the lock check, one bcrypt verification at the configured
+    cost (against a dummy hash) and the failure count, so neither timing nor ACCOUNT_LOCKED
+    tells which accounts exist.
     """
     email = email.strip().lower()
     await _throttle(
@@ -150,27 +208,36 @@ async def login(
     )
     user = await _user_by_email(email)
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    if await _locked(limiter, email, user, now):
         await audit.record(
             _anonymous(info),
             AuditAction.LOGIN_FAILED,
             ResourceType.SESSION,
-            user_id=user.id,
-            company_id=user.company_id,
-            after={"email": email, "reason": "locked"},
+            user_id=user.id if user else None,
+            company_id=user.company_id if user else None,
+            after={"email": email[:EMAIL_MAX_LENGTH], "reason": "locked"},
         )
         raise AuthenticationFailed(
             "Account temporarily locked after repeated failures", code=ErrorCode.ACCOUNT_LOCKED
         )
-    ok = await verify_password(password, user.password_hash if user else DUMMY_HASH)
+    stored = user.password_hash if user else await dummy_hash(settings.bcrypt_rounds)
+    ok = await verify_password(password, stored)
     if user is None or not ok:
-        raise await _fail_login(user, email, settings, info)
+        raise await _fail_login(user, email, settings, info, limiter)
     if not user.is_active:
         raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
+    if limiter is not None:
+        await limiter.clear(_failures_key(email))
     user.failed_login_attempts = 0
     user.locked_until = None
     user.last_login = now
-    await user.save(update_fields=["failed_login_attempts", "locked_until", "last_login"])
+    fields = ["failed_login_attempts", "locked_until", "last_login"]
+    if hash_cost(user.password_hash) != settings.bcrypt_rounds and len(password.encode()) <= 72:
+        # Rehash at the configured cost (BCRYPT_ROUNDS changed since it was set): every
+        # account then costs the same verification as the dummy hash of unknown e-mails.
+        user.password_hash = await hash_password(password, settings.bcrypt_rounds)
+        fields.append("password_hash")
+    await user.save(update_fields=fields)
     pair = await _open_session(user, settings, tokens, info)
     actor = await build_actor(user, pair.session_id, info)
     await audit.record(
@@ -214,6 +281,10 @@ async def refresh(
             if stolen is not None and stolen.revoked_at is None:
                 stolen.revoked_at = now
                 await stolen.save(update_fields=["revoked_at"], using_db=conn)
+                # Same transaction: the thief's open live connections close with it.
+                await stage_user_notice(
+                    stolen.user_id, NoticeReason.REFRESH_TOKEN_REPLAY, using_db=conn
+                )
         else:
             if session.revoked_at is not None:
                 raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
@@ -242,34 +313,50 @@ async def revoke_sessions(
     user_id: int, conn: BaseDBAsyncClient, *, keep: str | None = None
 ) -> None:
     """Revoke every live session of a user (except ``keep``): kills its refresh tokens and,
-    since access tokens are bound to a session, its access tokens too."""
+    since access tokens are bound to a session, its access tokens too. A session notice is
+    staged in the same transaction, so the user's open live connections are re-checked in
+    every process and those left without a live session (or on a deactivated account) close."""
     qs = AuthSession.filter(user_id=user_id, revoked_at__isnull=True)
     if keep is not None:
         qs = qs.exclude(id=keep)
     await qs.using_db(conn).update(revoked_at=utcnow())
+    await stage_user_notice(user_id, NoticeReason.SESSIONS_REVOKED, using_db=conn)
 
 
 async def logout(actor: Actor) -> None:
-    """Revoke the actor's session: its refresh token and every access token bound to it."""
-    if actor.session_id is None:
+    """Revoke the actor's session: its refresh token, every access token bound to it and (by
+    a session notice staged in the same transaction) its open live connections."""
+    if actor.session_id is None or actor.user_id is None:
         return
-    await AuthSession.filter(id=actor.session_id, revoked_at__isnull=True).update(
-        revoked_at=utcnow()
-    )
-    await audit.record(
-        actor,
-        AuditAction.LOGOUT,
-        ResourceType.SESSION,
-        actor.session_id,
-        company_id=actor.company_id,
-    )
+    async with in_transaction() as conn:
+        await (
+            AuthSession.filter(id=actor.session_id, revoked_at__isnull=True)
+            .using_db(conn)
+            .update(revoked_at=utcnow())
+        )
+        await stage_user_notice(actor.user_id, NoticeReason.LOGOUT, using_db=conn)
+        await audit.record(
+            actor,
+            AuditAction.LOGOUT,
+            ResourceType.SESSION,
+            actor.session_id,
+            company_id=actor.company_id,
+            using_db=conn,
+        )
 
 
 async def authenticate(access_token: str, *, tokens: AccessTokens, info: RequestInfo) -> Actor:
     """Access token -> Actor; fails if the session was revoked or the user disabled."""
     claims = tokens.verify(access_token)
-    session = await AuthSession.get_or_none(id=claims.session_id).select_related("user")
-    if session is None or session.revoked_at is not None or session.user_id != claims.user_id:
+    return await session_actor(claims.session_id, claims.user_id, info)
+
+
+async def session_actor(session_id: str, user_id: int, info: RequestInfo) -> Actor:
+    """The actor of a live session, read now: fails (TOKEN_REVOKED / ACCOUNT_DISABLED) if the
+    session was revoked, belongs to someone else, or the user was disabled. Also how a
+    long-lived connection re-checks the session it authenticated with."""
+    session = await AuthSession.get_or_none(id=session_id).select_related("user")
+    if session is None or session.revoked_at is not None or session.user_id != user_id:
         raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
     user = session.user
     if not user.is_active:
@@ -277,10 +364,28 @@ async def authenticate(access_token: str, *, tokens: AccessTokens, info: Request
     return await build_actor(user, session.id, info)
 
 
-async def change_password(actor: Actor, current: str, new: str, *, settings: Settings) -> None:
-    """Needs the current password; revokes every other session of the user."""
+async def change_password(
+    actor: Actor,
+    current: str,
+    new: str,
+    *,
+    settings: Settings,
+    limiter: RateLimiter | None = None,
+) -> None:
+    """Needs the current password; revokes every other session of the user.
+
+    A wrong current password counts as a failed login of the account (and a locked account
+    is refused before any bcrypt): a stolen access token is not a way around the lockout to
+    guess the password.
+    """
     user = await User.get(id=actor.user_id)
+    if await _locked(limiter, user.email, user, utcnow()):
+        raise AuthenticationFailed(
+            "Account temporarily locked after repeated failures", code=ErrorCode.ACCOUNT_LOCKED
+        )
     if not await verify_password(current, user.password_hash):
+        # Counted against the lock only: a wrong field value writes no row (bad input).
+        await _count_failure(limiter, user.email, settings)
         raise InvalidInput.single(
             "currentPassword", FieldCode.INVALID_FORMAT, "Current password is wrong"
         )
@@ -315,9 +420,11 @@ async def request_password_reset(
     endpoint cannot be used to flood someone's mailbox.
     """
     if limiter is not None:
-        window = 900
-        allowed_ip = await limiter.hit(f"reset:ip:{info.ip_address}", 20, window)
-        allowed_mail = await limiter.hit(f"reset:email:{email.strip().lower()[:100]}", 3, window)
+        window = RESET_WINDOW_SECONDS
+        allowed_ip = await limiter.hit(f"reset:ip:{info.ip_address}", RESET_MAILS_PER_IP, window)
+        allowed_mail = await limiter.hit(
+            f"reset:email:{email.strip().lower()[:100]}", RESET_MAILS_PER_EMAIL, window
+        )
         if not (allowed_ip and allowed_mail):
             return
     user = await _user_by_email(email.strip().lower())
@@ -347,19 +454,48 @@ async def request_password_reset(
     )
 
 
+def _usable(row: PasswordResetToken | None, now: datetime) -> PasswordResetToken:
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise AuthenticationFailed(
+            "Reset token is invalid or expired", code=ErrorCode.TOKEN_INVALID
+        )
+    return row
+
+
 async def reset_password(
-    token: str, new_password: str, *, settings: Settings, info: RequestInfo
+    token: str,
+    new_password: str,
+    *,
+    settings: Settings,
+    info: RequestInfo,
+    limiter: RateLimiter | None = None,
 ) -> None:
-    """Spend a reset token, set the password, unlock, and revoke all sessions."""
+    """Spend a reset token, set the password, unlock, and revoke all sessions.
+
+    Cheapest checks first, so an anonymous request costs no bcrypt unless it holds a live
+    token: the per-IP budget (RESET_PASSWORD_PER_IP per 15 minutes), then the token (one
+    indexed lookup of its digest), then the password rules, and only then the hash. The token
+    is checked again, locked, inside the transaction that spends it (one use, even when two
+    requests race).
+    """
+    await _throttle(
+        limiter,
+        [(f"reset-password:ip:{info.ip_address}", RESET_PASSWORD_PER_IP)],
+        RESET_WINDOW_SECONDS,
+    )
+    digest = token_digest(token)
+    _usable(await PasswordResetToken.filter(token_hash=digest).first(), utcnow())
     check_password_strength(new_password, "newPassword")
     new_hash = await hash_password(new_password, settings.bcrypt_rounds)
     now = utcnow()
     async with in_transaction() as conn:
-        row = await PasswordResetToken.filter(token_hash=token_digest(token)).using_db(conn).first()
-        if row is None or row.used_at is not None or row.expires_at <= now:
-            raise AuthenticationFailed(
-                "Reset token is invalid or expired", code=ErrorCode.TOKEN_INVALID
-            )
+        row = _usable(
+            await PasswordResetToken.filter(token_hash=digest)
+            .using_db(conn)
+            .select_for_update()
+            .first(),
+            now,
+        )
         row.used_at = now
         await row.save(update_fields=["used_at"], using_db=conn)
         user = await User.filter(id=row.user_id).using_db(conn).get()
@@ -386,3 +522,5 @@ async def reset_password(
             company_id=user.company_id,
             using_db=conn,
         )
+    if limiter is not None:  # the reset unlocks the e-mail too (after the commit)
+        await limiter.clear(_failures_key(user.email))
