@@ -1,32 +1,32 @@
 """Root operations, merged into one schema with its limits and caches.
 
-Validation rules (depth and alias limits) are built once at import: Strawberry's
-ValidationCache keys on the rule classes, and per-request rule classes would never hit it.
+Validation rules (the document limits, introspection rules) are built once per schema:
+Strawberry's ValidationCache keys on the rule classes, and per-request rule classes would never
+hit it (see resolvers/request_checks.py).
 """
 
 from __future__ import annotations
 
 import strawberry
-from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 
 from resolvers.audit import AuditQuery
 from resolvers.auth import AuthMutation, AuthQuery
 from resolvers.companies import CompanyMutation, CompanyQuery
 from resolvers.devices import DeviceMutation, DeviceQuery
-from resolvers.errors import ErrorPolicy
+from resolvers.document_limits import DocumentLimits
+from resolvers.errors import DomcctvSchema, ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
 from resolvers.execution_fix import install_per_event_memo
+from resolvers.ingest import IngestMutation, IngestQuery
 from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
+from resolvers.request_checks import request_checks
 from resolvers.users import UserMutation, UserQuery
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
@@ -42,7 +42,9 @@ from schema.users import User
 
 
 @strawberry.type(description="Read operations.")
-class Query(NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuery, DeviceQuery):
+class Query(
+    NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuery, DeviceQuery, IngestQuery
+):
     pass
 
 
@@ -50,7 +52,9 @@ class Query(NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuer
     description="Write operations. Expected failures are members of each "
     "result union; branch on __typename."
 )
-class Mutation(AuthMutation, CompanyMutation, UserMutation, EventMutation, DeviceMutation):
+class Mutation(
+    AuthMutation, CompanyMutation, UserMutation, EventMutation, DeviceMutation, IngestMutation
+):
     pass
 
 
@@ -64,14 +68,22 @@ def build_schema(
     max_depth: int = 12,
     max_tokens: int = 4000,
     max_aliases: int = 20,
+    max_selections: int = 1500,
+    max_document_chars: int = 100_000,
+    anonymous_introspection: bool = True,
 ) -> strawberry.Schema:
-    """The schema with its protective limits; call once per process."""
+    """The schema with its protective limits; call once per process.
+
+    ``anonymous_introspection=False`` refuses ``__schema``/``__type`` to unauthenticated
+    requests (production default); signed-in users may always introspect.
+    """
     install_per_event_memo()
-    rules: list[type[ASTValidationRule]] = [
-        depth_validator(max_depth, None, None),
-        alias_validator(max_aliases),
-    ]
-    return strawberry.Schema(
+    checks = request_checks(
+        DocumentLimits(max_depth=max_depth, max_aliases=max_aliases, max_selections=max_selections),
+        max_document_chars=max_document_chars,
+        anonymous_introspection=anonymous_introspection,
+    )
+    return DomcctvSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -89,8 +101,8 @@ def build_schema(
         ],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=max_tokens),
+            checks,
             lambda: ParserCache(maxsize=256),
-            lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=256),
             ErrorPolicy,
             OutboxDelivery,

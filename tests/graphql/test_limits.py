@@ -1,19 +1,24 @@
-"""Protective limits (depth, aliases, tokens), the validation cache, GraphQL-over-HTTP basics
-and the masking of unexpected errors."""
+"""Protective limits (depth, aliases, tokens), the validation cache, GraphQL-over-HTTP basics,
+error codes, the masking of unexpected errors and what gets logged."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+import strawberry
 from gqlkit import gid, signed_in, top_error
+from graphql import GraphQLError
 from strawberry.extensions.validation_cache import _get_validate_cache
 
 from domcctv.asgi import create_app
 from domcctv.domain.access import Role
+from domcctv.domain.errors import NotFound
 from domcctv.models import AuditLog, AuthSession
+from resolvers.errors import DomcctvSchema, ErrorPolicy
 
 from factories import make_company, make_event
 from graphql_client import gql
@@ -192,11 +197,11 @@ async def test_other_methods_are_405(api) -> None:
 
 
 async def test_an_unexpected_exception_is_masked(api, settings, caplog) -> None:
-    # given an event whose stored camera payload is corrupt (written by some other process)
+    # given an event whose stored video list is corrupt (written by some other process)
     event = await make_event(
         await make_company(),
         "HJKL42",
-        primary_camera={"code": "CAM-1", "readAt": "yesterday-ish", "pictures": []},
+        documentary_videos=[{"cameraId": "CAM-1", "filename": "a.mp4", "size": "yesterday-ish"}],
     )
     _, token = await signed_in(Role.OPERATOR, settings)
 
@@ -211,8 +216,167 @@ async def test_an_unexpected_exception_is_masked(api, settings, caplog) -> None:
     request_id = error["extensions"]["requestId"]
     assert request_id in error["message"]
     assert "yesterday" not in str(body)
-    assert "isoformat" not in str(body).lower()
+    assert "int()" not in str(body)
     assert body["data"] == {"event": None}
-    # and the traceback is logged under the same id for support
-    assert any(request_id in r.getMessage() for r in caplog.records)
+    # and the traceback is logged once, under the same id, for support
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert len(logged) == 1
+    assert logged[0].levelname == "ERROR"
+    assert logged[0].exc_info is not None
     assert await AuditLog.filter(action="VIEW_EVENT").exists()
+
+
+async def test_an_unserialisable_output_is_masked_not_blamed_on_the_client(
+    api, settings, caplog
+) -> None:
+    # given a stored value a GraphQL Float cannot carry
+    event = await make_event(
+        await make_company(),
+        "HJKL42",
+        documentary_videos=[{"cameraId": "CAM-1", "filename": "a.mp4", "duration": "inf"}],
+    )
+    _, token = await signed_in(Role.OPERATOR, settings)
+
+    body = await gql(
+        api,
+        "query($id: ID!) { event(id: $id) { documentaryVideos { durationSeconds } } }",
+        {"id": gid("Event", event.id)},
+        token,
+    )
+
+    # then it is a server error with a request id (was GRAPHQL_VALIDATION_FAILED: the original
+    # error of a serialisation failure is a GraphQLError too)
+    error = top_error(body)
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["path"] == ["event", "documentaryVideos", 0, "durationSeconds"]
+    assert "inf" not in error["message"]
+    request_id = error["extensions"]["requestId"]
+    assert any(
+        request_id in r.getMessage() and r.levelname == "ERROR" and r.exc_info
+        for r in caplog.records
+    )
+
+
+# --------------------------------------------------------------------------- error policy
+
+
+def _policy_schema() -> strawberry.Schema:
+    """A tiny schema run through the real error policy (DomcctvSchema + ErrorPolicy)."""
+
+    @strawberry.type
+    class Probe:
+        @strawberry.field(description="A Float no client can receive.")
+        def infinite(self) -> float:
+            return float("inf")
+
+        @strawberry.field(description="A refusal with a code.")
+        def refused(self) -> int:
+            raise GraphQLError("Requires permission X", extensions={"code": "FORBIDDEN"})
+
+        @strawberry.field(description="A domain error.")
+        def missing(self) -> int:
+            raise NotFound("No such thing")
+
+        @strawberry.field(description="A bug.")
+        def broken(self) -> int:
+            raise KeyError("internal detail")
+
+        @strawberry.field(description="Echoes an Int argument.")
+        def echo(self, n: int) -> int:
+            return n
+
+    return DomcctvSchema(query=Probe, extensions=[ErrorPolicy])
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "code"),
+    [
+        ("{ infinite }", None, "INTERNAL_SERVER_ERROR"),
+        ("{ broken }", None, "INTERNAL_SERVER_ERROR"),
+        ("{ refused }", None, "FORBIDDEN"),
+        ("{ missing }", None, "NOT_FOUND"),
+        ("{ nope }", None, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($n: Int!) { echo(n: $n) }", {"n": "hunter2"}, "GRAPHQL_VALIDATION_FAILED"),
+        ("{ echo(n: 1) ", None, "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+async def test_error_codes(query: str, variables: dict | None, code: str) -> None:
+    result = await _policy_schema().execute(query, variable_values=variables)
+    assert result.errors
+    extensions = result.errors[0].extensions or {}
+    assert extensions["code"] == code
+    assert ("requestId" in extensions) == (code == "INTERNAL_SERVER_ERROR")
+
+
+# --------------------------------------------------------------------------- logging
+
+SECRET = "hunter2-Correct-Horse"
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "code"),
+    [
+        # anonymous: refused while executing
+        (
+            'mutation ChangeIt { changePassword(currentPassword: "SECRET", '
+            'newPassword: "SECRET-new") { __typename } }',
+            None,
+            "UNAUTHENTICATED",
+        ),
+        (
+            "mutation ChangeIt($p: String!) { changePassword(currentPassword: $p, "
+            "newPassword: $p) { __typename } }",
+            {"p": "SECRET"},
+            "UNAUTHENTICATED",
+        ),
+        # validation: a literal of the wrong type is quoted in graphql-core's message
+        (
+            'query Probe { events(first: "SECRET") { pageInfo { hasNextPage } } }',
+            None,
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        # variable coercion: the value is quoted in graphql-core's message
+        (
+            "query Probe($n: Int) { events(first: $n) { pageInfo { hasNextPage } } }",
+            {"n": "SECRET"},
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        ('query Probe { events(first: "SECRET" ', None, "GRAPHQL_PARSE_FAILED"),
+    ],
+)
+async def test_expected_errors_are_one_info_line_without_secrets_or_query_text(
+    api, caplog, document: str, variables: dict | None, code: str
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    document = document.replace("SECRET", SECRET)
+    if variables:
+        variables = {k: v.replace("SECRET", SECRET) for k, v in variables.items()}
+
+    body = await gql(api, document, variables)
+
+    assert body["errors"][0]["extensions"]["code"] == code
+    text = "\n".join(
+        f"{r.name} {r.levelname} {r.getMessage()} {r.exc_text or ''} {r.exc_info or ''}"
+        for r in caplog.records
+    )
+    assert SECRET not in text
+    assert "events(" not in text
+    assert "changePassword(" not in text
+    assert not any(r.exc_info for r in caplog.records)
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records), text
+    lines = [r for r in caplog.records if r.name == "domcctv.graphql"]
+    assert len(lines) == 1, text
+    assert lines[0].levelname == "INFO"
+    assert code in lines[0].getMessage()
+    if code == "GRAPHQL_PARSE_FAILED":
+        assert "not parsed" in lines[0].getMessage()
+    else:
+        assert document.split()[1].split("(")[0] in lines[0].getMessage()  # the operation name
+
+
+async def test_an_invalid_operation_name_is_not_logged_verbatim(api, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    name = "Nope\nFORGED LOG LINE " + SECRET
+    response = await api.post("/graphql", json={"query": "{ nope }", "operationName": name})
+    assert response.status_code == 400  # no such operation
+    assert SECRET not in "\n".join(r.getMessage() for r in caplog.records)
