@@ -5,6 +5,7 @@ The only module allowed to import every layer.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -28,16 +29,21 @@ from domcctv.adapters.isapi_control import IsapiDeviceControl
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
 from domcctv.devsite import simulated_site
-from domcctv.graphql_view import DomcctvGraphQL
-from domcctv.http.health import Probe, database_probe, health_endpoint
+from domcctv.graphql_view import (
+    DomcctvGraphQL,
+    anonymous_introspection_allowed,
+    graphiql_enabled,
+)
+from domcctv.http.health import Probe, database_probe, health_endpoint, ingest_check
 from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
 from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
 from domcctv.infra.media import MediaSigner, MediaStore
-from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+from domcctv.infra.queue import IngestQueue, build_queue
 from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from domcctv.infra.secrets_box import SecretBox
 from domcctv.seed import seed_demo_data
+from domcctv.services import outbox
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
 from domcctv.workers.alert_stream import supervise_alert_streams
@@ -52,6 +58,12 @@ logger = logging.getLogger("domcctv")
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 
+# One schema per set of limits for the whole process. The schema holds no per-app state, and
+# Strawberry's process-wide caches (validation LRU, type lookups) keep every schema they have
+# seen alive: building one per app left hundreds of schemas (over a million objects) in a test
+# process, which then spent seconds in garbage collection at exit.
+_shared_schema = functools.lru_cache(maxsize=8)(build_schema)
+
 
 def build_services(settings: Settings, redis: Any = None) -> AppServices:
     secret = settings.jwt_secret.get_secret_value()
@@ -59,7 +71,9 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         settings=settings,
         tokens=AccessTokens(secret, settings.access_token_ttl_seconds),
         mailer=build_mailer(settings),
-        bus=RedisBus(redis, settings.redis_namespace) if redis is not None else InProcessBus(),
+        bus=RedisBus(redis, settings.redis_namespace, replay=outbox.published_since)
+        if redis is not None
+        else InProcessBus(),
         media_signer=MediaSigner(secret),
         media_store=MediaStore(settings.media_dir),
         cipher=SecretBox(secret),
@@ -107,6 +121,7 @@ async def _start_hikvision(
             store,
             interval_seconds=settings.backfill_interval_seconds,
             lookback=lookback,
+            tolerance=timedelta(seconds=settings.clock_skew_tolerance_seconds),
         )
     )
 
@@ -117,20 +132,21 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     redis = create_redis(settings.redis_url) if settings.redis_url else None
     services = build_services(settings, redis)
     store = MediaStore(settings.media_dir)
-    queue: IngestQueue = (
-        RedisStreamQueue(redis, namespace=settings.redis_namespace)
-        if redis is not None
-        else DatabaseQueue()
-    )
-    schema = build_schema(
+    queue = build_queue(settings, redis)
+    services.ingest_queue = queue
+    skew_tolerance = timedelta(seconds=settings.clock_skew_tolerance_seconds)
+    receiver = PushReceiver(store, queue, clock_skew_tolerance=skew_tolerance)
+    schema = _shared_schema(
         max_depth=settings.graphql_max_depth,
         max_tokens=settings.graphql_max_tokens,
         max_aliases=settings.graphql_max_aliases,
+        max_selections=settings.graphql_max_selections,
+        anonymous_introspection=anonymous_introspection_allowed(settings),
     )
     graphql = DomcctvGraphQL(
         services,
         schema=schema,
-        graphql_ide="graphiql" if settings.graphiql else None,
+        graphql_ide="graphiql" if graphiql_enabled(settings) else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     probes: dict[str, Probe] = {"database": database_probe}
@@ -140,6 +156,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await redis.ping()
 
         probes["redis"] = redis_probe
+
+    checks = {
+        "ingest": ingest_check(
+            queue,
+            max_dead_letters=settings.health_max_dead_letters,
+            max_lag_seconds=settings.health_max_queue_lag_seconds,
+        )
+    }
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -161,6 +185,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                         )
                     )
                 workers.start_soon(lambda: run_outbox_sweeper(services.bus))
+                workers.start_soon(lambda: receiver.follow_device_changes(services.bus))
                 if settings.alert_stream_enabled:
                     workers.start_soon(
                         lambda: supervise_alert_streams(
@@ -168,6 +193,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                             store,
                             services.cipher,
                             rescan_seconds=settings.alert_stream_rescan_seconds,
+                            clock_skew_tolerance=skew_tolerance,
                         )
                     )
                 async with AsyncExitStack() as extras:
@@ -185,8 +211,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     routes: list[Any] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        Route("/health", health_endpoint(probes), methods=["GET"]),
-        Route("/ingest/isapi/{token}", PushReceiver(store, queue).handle, methods=["POST"]),
+        Route("/health", health_endpoint(probes, checks=checks), methods=["GET"]),
+        Route("/ingest/isapi/{token}", receiver.handle, methods=["POST"]),
         Route("/media/{path:path}", media_endpoint(store, services.media_signer), methods=["GET"]),
     ]
     if WEB_DIST.is_dir():

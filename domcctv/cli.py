@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from pathlib import Path
 
 from domcctv.config import get_settings
+from domcctv.logging_setup import configure_logging, install_log_redaction
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
@@ -51,20 +51,12 @@ async def _pending_model_changes() -> list[str]:
 
 
 def _serve() -> int:
-    import uvicorn
+    """Binds the port first (a busy port exits before the lifespan touches the database)."""
+    from domcctv.serving import serve
 
     settings = get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    uvicorn.run(
-        "domcctv.asgi:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        ws="websockets-sansio",
-    )
+    configure_logging(settings.log_level)
+    serve(settings)
     return 0
 
 
@@ -81,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--check", action="store_true", help="fail if the file is stale")
     sub.add_parser("check-migrations", help="fail if models changed without a migration")
     args = parser.parse_args(argv)
+    install_log_redaction()  # every command: whatever any library logs goes through redaction
 
     if args.command == "serve":
         return _serve()
@@ -106,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         return asyncio.run(_seed())
     if args.command == "worker":
-        logging.basicConfig(
-            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        configure_logging(settings.log_level)
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_worker())
         return 0
@@ -124,7 +115,7 @@ async def _worker() -> None:
 
     from domcctv.db import open_database
     from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
-    from domcctv.infra.queue import DatabaseQueue, IngestQueue, RedisStreamQueue
+    from domcctv.infra.queue import build_queue
     from domcctv.workers.ingest import run_ingest_consumer
     from domcctv.workers.outbox import run_outbox_sweeper
 
@@ -132,11 +123,7 @@ async def _worker() -> None:
     await open_database(settings.database_url, pool_max=settings.db_pool_max)
     redis = create_redis(settings.redis_url) if settings.redis_url else None
     bus = RedisBus(redis, settings.redis_namespace) if redis is not None else InProcessBus()
-    queue: IngestQueue = (
-        RedisStreamQueue(redis, namespace=settings.redis_namespace)
-        if redis is not None
-        else DatabaseQueue()
-    )
+    queue = build_queue(settings, redis)
     await bus.start()
 
     async def consume_and_sweep() -> None:

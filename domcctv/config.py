@@ -6,20 +6,31 @@ surfacing later as a confusing runtime error.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domcctv.production_checks import production_problems
 
 DEFAULT_DATABASE_URL = "sqlite://var/domcctv.sqlite3"
 
 
 class ConfigurationError(SystemExit):
     """Start-up configuration problem; exits with a readable message instead of a traceback."""
+
+
+class ProductionSettingsError(ValueError):
+    """APP_ENV=production with settings production refuses; one (VARIABLE, reason) per problem."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {reason}" for name, reason in problems))
 
 
 class Settings(BaseSettings):
@@ -56,7 +67,8 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
 
     media_dir: Path = Path("var/media")
-    seed_demo_data: bool = True
+    # Off unless asked (.env.example asks, for the development run); refused in production.
+    seed_demo_data: bool = False
 
     graphql_max_depth: int = Field(default=12, ge=2, le=50)
     graphql_max_tokens: int = Field(default=4000, ge=100)
@@ -122,6 +134,45 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// (e.g. redis://127.0.0.1:6379/0)")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_trusted_proxies(cls, value: str) -> str:
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or CIDR network "
+                    "(e.g. 10.0.0.5,172.18.0.0/16; empty = ignore X-Forwarded-For)"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_production(self) -> Settings:
+        """APP_ENV=production refuses demo data, the simulator and weak or placeholder secrets."""
+        if self.app_env != "production":
+            return self
+        problems = production_problems(
+            seed_demo_data=self.seed_demo_data,
+            simulator_enabled=self.simulator_enabled,
+            jwt_secret=self.jwt_secret.get_secret_value(),
+            database_url=self.database_url,
+            bcrypt_rounds=self.bcrypt_rounds,
+            smtp_host=self.smtp_host,
+            smtp_user=self.smtp_user,
+            smtp_password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+            hikcentral_app_secret=(
+                self.hikcentral_app_secret.get_secret_value()
+                if self.hikcentral_app_secret
+                else None
+            ),
+        )
+        if problems:
+            raise ProductionSettingsError(problems)
+        return self
+
     @property
     def is_mysql(self) -> bool:
         return self.database_url.startswith("mysql://")
@@ -134,6 +185,11 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
+            refused = err.get("ctx", {}).get("error")
+            if isinstance(refused, ProductionSettingsError):
+                lines.append("  APP_ENV=production refuses these settings:")
+                lines.extend(f"  {name}: {reason}" for name, reason in refused.problems)
+                continue
             name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
             lines.append(f"  {name}: {err['msg']}")
         raise ConfigurationError(

@@ -38,17 +38,23 @@ ensure_env_file() {
   fi
 }
 
+install_web() {
+  # npm ci only when package-lock.json changed since the last install.
+  local stamp=web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)
+  if [ ! -f "$stamp" ]; then
+    echo "installing the dashboard's packages (npm ci; a minute on first use)..."
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+}
+
 build_web() {
   if ! command -v npm >/dev/null 2>&1; then
     echo "npm not found: skipping the dashboard build (API and GraphiQL still work)" >&2
     return 0
   fi
   if [ -f web/package.json ]; then
-    local stamp=web/node_modules/.installed-$(sha256sum web/package-lock.json | cut -c1-16)
-    if [ ! -f "$stamp" ]; then
-      (cd web && npm ci --no-audit --no-fund --loglevel=error)
-      touch "$stamp"
-    fi
+    install_web
     (cd web && npm run build --silent)
   fi
 }

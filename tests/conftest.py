@@ -22,6 +22,8 @@ from domcctv.asgi import create_app
 from domcctv.config import Settings, environment_flag
 from domcctv.db import migrate_database, open_database
 
+from backends import HOW_TO_SKIP, backend_problems
+
 TABLES_IN_DELETE_ORDER = [
     "live_outbox",
     "ingest_dead_letters",
@@ -47,6 +49,16 @@ TABLES_IN_DELETE_ORDER = [
 BASE_DB_URL = environment_flag("TEST_DB_URL") or ""
 REDIS_URL = environment_flag("TEST_REDIS_URL") or None
 IS_MYSQL = BASE_DB_URL.startswith("mysql://")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """With TEST_DB_URL / TEST_REDIS_URL, check both servers once: one clear message instead
+    of the same connection error on every test."""
+    if session.config.option.collectonly:
+        return
+    problems = backend_problems(BASE_DB_URL if IS_MYSQL else None, REDIS_URL)
+    if problems:
+        pytest.exit("\n".join([*problems, HOW_TO_SKIP]), returncode=3)
 
 
 def _mysql_admin(url: str, statement: str) -> None:

@@ -1,4 +1,7 @@
-"""Running the real app on uvicorn (loopback port, lifespan on) inside a test's event loop."""
+"""Running the real app on uvicorn (loopback port, lifespan on) inside a test's event loop.
+
+The uvicorn configuration is the one `domcctv serve` uses (domcctv.serving.uvicorn_config).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import uvicorn
 
 from domcctv.asgi import create_app
 from domcctv.config import Settings
+from domcctv.logging_setup import install_log_redaction
+from domcctv.serving import uvicorn_config
 
 
 def free_port() -> int:
@@ -38,16 +43,11 @@ class RunningServer:
 
 async def start_server(settings: Settings, port: int | None = None) -> RunningServer:
     port = port or free_port()
-    if settings.redis_url:  # a clean stream/consumer group per server: no cross-test replays
-        from domcctv.infra.bus import create_redis
-
-        redis = create_redis(settings.redis_url)
-        await redis.flushdb()
-        await redis.aclose()
+    # No FLUSHDB: the Redis server is shared. Each test's settings carry their own
+    # redis_namespace, so its stream, consumer group and channels are its own already.
+    install_log_redaction()  # as `domcctv serve` does, so the tests see the redacted logs
     app = create_app(settings, manage_database=False)
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", ws="websockets-sansio", log_level="warning"
-    )
+    config = uvicorn_config(app, settings.model_copy(update={"host": "127.0.0.1"}), port=port)
     server = uvicorn.Server(config)
     task = asyncio.get_running_loop().create_task(server.serve())
     for _ in range(200):

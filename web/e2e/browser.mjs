@@ -1,6 +1,6 @@
 // Shared Chromium launcher for the browser scripts (playwright-core + Debian's /usr/bin/chromium;
 // no browser download is ever attempted).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -20,6 +20,9 @@ const ARGS = [
 
 /** Launch a persistent context in a fresh user-data-dir; close() also removes the dir. */
 export async function launchBrowser({ viewport = { width: 1440, height: 900 }, locale = 'es-CL' } = {}) {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
   const userDataDir = mkdtempSync(join(tmpdir(), 'domcctv-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
