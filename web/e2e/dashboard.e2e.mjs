@@ -9,7 +9,8 @@
 //   2. cliente@pacificosur.cl logs in: HJKL42 (Constructora Andes) is not listed, KBWZ93 (Minera
 //      Pacífico Sur) is; staff pages are not offered; the ES/EN toggle switches the UI language.
 // Screenshots go to e2e/artifacts/ (gitignored). The server is stopped at the end, also on failure.
-// Without /usr/bin/chromium it prints SKIPPED and exits 0 (CI installs chromium).
+// Without /usr/bin/chromium (or CHROMIUM_PATH) it FAILS: a missing browser must never pass as a
+// skipped test (scripts/test installs Debian's chromium when it runs as root).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,10 +28,11 @@ const PASSWORD = 'DomCctv-2025!';
 const TIMEOUT_MS = 20_000;
 
 if (!existsSync(CHROMIUM)) {
-  console.log('='.repeat(72));
-  console.log(`SKIPPED: ${CHROMIUM} missing — browser e2e not run (apt-get install -y chromium)`);
-  console.log('='.repeat(72));
-  process.exit(0);
+  console.error('='.repeat(72));
+  console.error(`FAILED: ${CHROMIUM} is missing, so the browser e2e cannot run.`);
+  console.error('Install it (apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary.');
+  console.error('='.repeat(72));
+  process.exit(1);
 }
 if (!existsSync(SERVER_BIN)) {
   console.error(`e2e: backend not found at ${SERVER_BIN} (create the venv: pip install -e .)`);
@@ -193,13 +195,56 @@ async function searchPlate(page, plate) {
   return page.getByTestId('event-row');
 }
 
+const DEAD_LETTER_PLATE = 'ZXRT55';
+
+/** Put one failed read in the server's dead-letter table, as the consumer would after
+ * INGEST_MAX_ATTEMPTS failures (the server cannot be made to fail on purpose from the UI). */
+function seedDeadLetter(dataDir) {
+  const script = `
+import asyncio, datetime, sys
+from tortoise import Tortoise
+from domcctv.db import open_database
+from domcctv.models import IngestDeadLetter
+
+async def main():
+    await open_database(sys.argv[1])
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    await IngestDeadLetter.create(
+        natural_key="uuid:E2E-CAM:dead-1", source="push", camera_code="E2E-CAM", attempts=5,
+        error="OperationalError: database was down",
+        payload={"v": 1, "source": "push", "naturalKey": "uuid:E2E-CAM:dead-1",
+                 "cameraCode": "E2E-CAM", "cameraName": "PORTON E2E", "plateText": "${DEAD_LETTER_PLATE}",
+                 "confidence": 97.0, "occurredAt": now, "direction": None, "vehicleType": None,
+                 "pictures": [], "timeIssue": None, "reportedTime": None, "reportedTimeText": None})
+    await Tortoise.close_connections()
+
+asyncio.run(main())
+`;
+  const python = join(repoDir, '.venv', 'bin', 'python');
+  const r = spawnSync(python, ['-c', script, `sqlite://${join(dataDir, 'e2e.sqlite3')}`], {
+    cwd: repoDir,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`could not seed a dead letter: ${r.stderr}`);
+}
+
+/** Search a plate until a row appears (the ingest consumer stores it asynchronously). */
+async function searchPlateEventually(page, plate) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const rows = await searchPlate(page, plate);
+    if ((await rows.count()) > 0 || Date.now() > deadline) return rows;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 async function logout(page) {
   await page.getByTestId('user-menu').click();
   await page.getByTestId('logout').click();
   await page.getByTestId('login-submit').waitFor();
 }
 
-async function run(base) {
+async function run(base, dataDirForSteps) {
   const browser = await launchBrowser();
   try {
     const { context } = browser;
@@ -287,6 +332,26 @@ async function run(base) {
       await page.screenshot({ path: join(artifacts, 'client-events.png'), fullPage: true });
     });
 
+    await step('administrator retries a failed read from the dead-letter page', async () => {
+      await logout(page);
+      seedDeadLetter(dataDirForSteps);
+      await login(page, base, 'admin@domcctv.cl');
+      await page.getByTestId('nav-dead-letters').click();
+      const letter = page.locator('[data-testid="dead-letter"][data-status="PENDING"]');
+      await letter.first().waitFor();
+      await letter.first().getByText('database was down').waitFor();
+      await page.screenshot({ path: join(artifacts, 'admin-dead-letters.png'), fullPage: true });
+      await letter.first().getByRole('button', { name: 'Reintentar' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Reintentar' }).click();
+      await page.getByTestId('notification').filter({ hasText: 'Lectura devuelta a la cola' }).waitFor();
+      // The retried read goes through the real ingest queue and becomes an event.
+      const rows = await searchPlateEventually(page, DEAD_LETTER_PLATE);
+      assert((await rows.count()) === 1, 'the retried read should be stored once');
+      await logout(page);
+      await login(page, base, 'cliente@pacificosur.cl');
+      await page.getByTestId('events-table').waitFor();
+    });
+
     await step('language toggle switches to English and back', async () => {
       await page.getByTestId('lang-en').click();
       await page.getByRole('heading', { name: 'Event search' }).waitFor();
@@ -332,7 +397,7 @@ async function main() {
   try {
     console.log(`e2e: starting backend on ${base}`);
     await waitForHealth(base, server);
-    await run(base);
+    await run(base, dataDir);
   } catch {
     failed = 1;
   } finally {

@@ -10,6 +10,7 @@ import { I18nProvider } from './i18n';
 import { AuditPage } from './pages/AuditPage';
 import { CompaniesPage } from './pages/CompaniesPage';
 import { CompanyDetailPage } from './pages/CompanyDetailPage';
+import { DeadLettersPage } from './pages/DeadLettersPage';
 import { EventDetailPage } from './pages/EventDetailPage';
 import { EventsPage } from './pages/EventsPage';
 import { LivePage } from './pages/LivePage';
@@ -43,6 +44,7 @@ const ROUTES: RouteDef[] = [
   },
   { pattern: '/users', anyOf: ['MANAGE_USERS'], render: () => <UsersPage /> },
   { pattern: '/audit', anyOf: ['VIEW_AUDIT_LOGS'], render: (_, loc) => <AuditPage query={loc.query} /> },
+  { pattern: '/dead-letters', anyOf: ['SYSTEM_CONFIG'], render: () => <DeadLettersPage /> },
   { pattern: '/preferences', anyOf: [], render: () => <PreferencesPage /> },
 ];
 

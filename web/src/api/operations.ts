@@ -4,6 +4,7 @@ import auth from '../../graphql/auth.graphql?raw';
 import companies from '../../graphql/companies.graphql?raw';
 import events from '../../graphql/events.graphql?raw';
 import fragments from '../../graphql/fragments.graphql?raw';
+import ingest from '../../graphql/ingest.graphql?raw';
 import live from '../../graphql/live.graphql?raw';
 import preferences from '../../graphql/preferences.graphql?raw';
 import users from '../../graphql/users.graphql?raw';
@@ -16,6 +17,9 @@ import type {
   Company,
   CompanyRef,
   Connection,
+  DeadLetter,
+  DeadLetterStatus,
+  DeadLetterSuccess,
   ErrorMember,
   EventChange,
   EventFilter,
@@ -42,6 +46,7 @@ export const registry = new DocumentRegistry({
   'users.graphql': users,
   'audit.graphql': audit,
   'live.graphql': live,
+  'ingest.graphql': ingest,
 });
 
 function op<TData, TVars = Record<string, never>>(name: string): Operation<TData, TVars> {
@@ -178,6 +183,15 @@ export const ops = {
   ),
 
   auditLogs: op<{ auditLogs: Connection<AuditEntry> }, { filter: AuditFilter } & Page>('AuditLogs'),
+
+  deadLetters: op<
+    { deadLetters: Connection<DeadLetter> },
+    { status?: DeadLetterStatus | null } & Page
+  >('DeadLetters'),
+  retryDeadLetter: op<{ retryDeadLetter: Result<DeadLetterSuccess> }, { id: string }>('RetryDeadLetter'),
+  discardDeadLetter: op<{ discardDeadLetter: Result<DeadLetterSuccess> }, { id: string }>(
+    'DiscardDeadLetter',
+  ),
 
   eventStream: op<
     { eventStream: EventChange },

@@ -59,9 +59,25 @@ export const AUDIT_ACTIONS = [
   'UPDATE_COMPANY',
   'REGISTER_VEHICLE',
   'REMOVE_VEHICLE',
+  'CONFIGURE_DEVICE',
+  'DEVICE_ACTION',
+  'UPDATE_WATCHLIST',
+  'RETRY_DEAD_LETTER',
+  'DISCARD_DEAD_LETTER',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-export const RESOURCE_TYPES = ['USER', 'COMPANY', 'EVENT', 'VIDEO', 'REPORT', 'SESSION', 'VEHICLE'] as const;
+export const RESOURCE_TYPES = [
+  'USER',
+  'COMPANY',
+  'EVENT',
+  'VIDEO',
+  'REPORT',
+  'SESSION',
+  'VEHICLE',
+  'DEVICE',
+  'WATCHLIST',
+  'INGEST',
+] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface FieldError {
@@ -77,7 +93,8 @@ export interface ErrorMember {
     | 'ConflictError'
     | 'NotFoundError'
     | 'PermissionDeniedError'
-    | 'AuthenticationError';
+    | 'AuthenticationError'
+    | 'IntegrationError';
   message: string;
   code: string;
   fields?: FieldError[];
@@ -152,6 +169,7 @@ export interface EventRow {
   eventTime: string;
   confidence: number;
   lowConfidence: boolean;
+  timeIssue: TimeIssue | null;
   cameraCode: string;
   status: EventStatus;
   hasBasicMetadata: boolean;
@@ -176,6 +194,9 @@ export interface CameraRead {
   pictures: Picture[];
 }
 
+/** Why an event's time is its arrival time (the camera's clock could not be used). */
+export type TimeIssue = 'UNREADABLE' | 'CLOCK_SKEW';
+
 export interface EventDetail {
   id: string;
   databaseId: number;
@@ -186,6 +207,8 @@ export interface EventDetail {
   eventTime: string;
   confidence: number;
   lowConfidence: boolean;
+  timeIssue: TimeIssue | null;
+  reportedTime: string | null;
   cameraCode: string;
   status: EventStatus;
   hasBasicMetadata: boolean;
@@ -239,6 +262,7 @@ export interface EventFilter {
   guideNumber?: string | null;
   documented?: boolean | null;
   lowConfidence?: boolean | null;
+  timeIssue?: boolean | null;
   includeArchived?: boolean;
 }
 
@@ -330,4 +354,29 @@ export interface EventChange {
   kind: EventChangeKind;
   at: string;
   event: LiveEvent;
+}
+
+export const DEAD_LETTER_STATUSES = ['PENDING', 'RETRIED', 'DISCARDED'] as const;
+export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
+
+/** A camera read the ingest consumer could not store (administrators retry or discard it). */
+export interface DeadLetter {
+  id: string;
+  databaseId: number;
+  naturalKey: string;
+  source: string;
+  cameraCode: string;
+  payload: unknown;
+  error: string;
+  attempts: number;
+  status: DeadLetterStatus;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: UserRef | null;
+}
+
+export interface DeadLetterSuccess {
+  __typename: 'DeadLetterSuccess';
+  deadLetter: DeadLetter;
 }

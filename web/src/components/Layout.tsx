@@ -3,6 +3,7 @@ import BusinessIcon from '@mui/icons-material/Business';
 import DarkModeIcon from '@mui/icons-material/DarkMode';
 import GroupIcon from '@mui/icons-material/Group';
 import HistoryIcon from '@mui/icons-material/History';
+import ReportProblemIcon from '@mui/icons-material/ReportProblem';
 import LightModeIcon from '@mui/icons-material/LightMode';
 import LogoutIcon from '@mui/icons-material/Logout';
 import MenuIcon from '@mui/icons-material/Menu';
@@ -59,6 +60,7 @@ export const NAV_ITEMS: NavItem[] = [
   },
   { path: '/users', label: 'nav.users', icon: <GroupIcon />, anyOf: ['MANAGE_USERS'] },
   { path: '/audit', label: 'nav.audit', icon: <HistoryIcon />, anyOf: ['VIEW_AUDIT_LOGS'] },
+  { path: '/dead-letters', label: 'nav.deadLetters', icon: <ReportProblemIcon />, anyOf: ['SYSTEM_CONFIG'] },
   { path: '/preferences', label: 'nav.preferences', icon: <SettingsIcon />, anyOf: [] },
 ];
 

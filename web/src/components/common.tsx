@@ -1,4 +1,5 @@
 /** Small shared building blocks: page header, status chip, plate badge, error alert, JSON view. */
+import ScheduleIcon from '@mui/icons-material/Schedule';
 import WarningAmberIcon from '@mui/icons-material/WarningAmber';
 import {
   Alert,
@@ -17,8 +18,8 @@ import {
 } from '@mui/material';
 import type { ReactNode } from 'react';
 import { GraphQLRequestError } from '../api/client';
-import type { EventStatus } from '../api/types';
-import { useI18n } from '../i18n';
+import type { EventStatus, TimeIssue } from '../api/types';
+import { isMessageKey, useI18n, type Translate } from '../i18n';
 
 export function PageHeader({
   title,
@@ -113,8 +114,31 @@ export function LowConfidenceFlag() {
   );
 }
 
-export function errorText(err: unknown, fallback: string): string {
-  if (err instanceof GraphQLRequestError) return err.message || fallback;
+/** The event's time is its arrival time: the camera's clock could not be used (review it). */
+export function TimeIssueFlag({ issue }: { issue: TimeIssue }) {
+  const { t } = useI18n();
+  const label = t(`timeIssue.${issue}`);
+  return (
+    <Tooltip title={label}>
+      <ScheduleIcon color="warning" fontSize="small" data-testid="time-issue" aria-label={label} />
+    </Tooltip>
+  );
+}
+
+/** The user's-language text for a server error code (null when the code has none). */
+export function codeText(code: string | undefined, t: Translate, requestId?: unknown): string | null {
+  if (!code) return null;
+  const key = `errors.${code}`;
+  if (!isMessageKey(key)) return null;
+  return t(key, { requestId: typeof requestId === 'string' ? requestId : '—' });
+}
+
+export function errorText(err: unknown, fallback: string, t?: Translate): string {
+  if (err instanceof GraphQLRequestError) {
+    const coded = err.errors.find((e) => e.extensions?.code);
+    const translated = t ? codeText(coded?.extensions?.code, t, coded?.extensions?.requestId) : null;
+    return translated ?? (err.message || fallback);
+  }
   if (err instanceof Error) return err.message || fallback;
   return fallback;
 }
@@ -134,7 +158,7 @@ export function ErrorAlert({ error, onRetry }: { error: unknown; onRetry?: () =>
         )
       }
     >
-      {errorText(error, t('common.error'))}
+      {errorText(error, t('common.error'), t)}
     </Alert>
   );
 }

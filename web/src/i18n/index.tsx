@@ -20,6 +20,11 @@ export function translator(lang: Language): Translate {
   };
 }
 
+/** Whether a computed key (e.g. `errors.${code}`) has a message. */
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(es, key);
+}
+
 interface I18n {
   lang: Language;
   t: Translate;

@@ -9,6 +9,7 @@ import MovieIcon from '@mui/icons-material/Movie';
 import ReplayIcon from '@mui/icons-material/Replay';
 import VerifiedIcon from '@mui/icons-material/Verified';
 import {
+  Alert,
   Box,
   Button,
   Card,
@@ -280,6 +281,17 @@ export function EventDetailPage({ id }: { id: string }) {
       />
       <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'minmax(0, 2fr) minmax(320px, 1fr)' } }}>
         <Stack spacing={3} sx={{ minWidth: 0 }}>
+          {event.timeIssue && (
+            <Alert severity="warning" data-testid="time-issue-alert">
+              {t(`timeIssue.${event.timeIssue}`)}
+              {event.reportedTime && (
+                <>
+                  {' '}
+                  {t('event.reportedTime', { when: formatDateTime(event.reportedTime, tz, lang, false) })}
+                </>
+              )}
+            </Alert>
+          )}
           <Card>
             <CardContent>
               <Stack direction={{ xs: 'column', sm: 'row' }} spacing={3} sx={{ alignItems: { sm: 'center' } }}>

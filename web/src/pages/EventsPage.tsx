@@ -30,7 +30,14 @@ import { ops } from '../api/operations';
 import { PLATE_MATCHES, STATUSES, type EventFilter, type EventStatus, type PlateMatch } from '../api/types';
 import { useSession } from '../auth/session';
 import { CompanyPicker, type CompanyOption } from '../components/CompanyPicker';
-import { ErrorAlert, LowConfidenceFlag, PageHeader, PlateBadge, StatusChip } from '../components/common';
+import {
+  ErrorAlert,
+  LowConfidenceFlag,
+  PageHeader,
+  PlateBadge,
+  StatusChip,
+  TimeIssueFlag,
+} from '../components/common';
 import { useConnection } from '../components/useConnection';
 import { formatConfidence, formatDateTime, normalizePlateInput, zonedLocalToUtcIso } from '../format';
 import { useI18n } from '../i18n';
@@ -48,6 +55,7 @@ interface SearchForm {
   guideNumber: string;
   documented: '' | 'yes' | 'no';
   lowConfidence: boolean;
+  timeIssue: boolean;
   includeArchived: boolean;
 }
 
@@ -63,6 +71,7 @@ const EMPTY: SearchForm = {
   guideNumber: '',
   documented: '',
   lowConfidence: false,
+  timeIssue: false,
   includeArchived: false,
 };
 
@@ -91,6 +100,7 @@ export function toFilter(form: SearchForm, timeZone: string): EventFilter {
     guideNumber: form.guideNumber.trim() || null,
     documented: form.documented === '' ? null : form.documented === 'yes',
     lowConfidence: form.lowConfidence || null,
+    timeIssue: form.timeIssue || null,
     includeArchived: form.includeArchived,
   };
 }
@@ -267,6 +277,16 @@ export function EventsPage() {
               }
               label={t('events.lowConfidence')}
             />
+            <FormControlLabel
+              control={
+                <Checkbox
+                  size="small"
+                  checked={form.timeIssue}
+                  onChange={(e) => set('timeIssue', e.target.checked)}
+                />
+              }
+              label={t('events.timeIssue')}
+            />
             {session.can('ADVANCED_SEARCH') && (
               <FormControlLabel
                 control={
@@ -326,6 +346,7 @@ export function EventsPage() {
                     <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
                       <PlateBadge display={ev.plateDisplay} size="small" />
                       {ev.lowConfidence && <LowConfidenceFlag />}
+                      {ev.timeIssue && <TimeIssueFlag issue={ev.timeIssue} />}
                     </Stack>
                   </TableCell>
                   <TableCell>
