@@ -418,11 +418,14 @@ class ServerProcess:
 def server_env(
     backend: Backend, *, port: int, media_dir: Path, jwt_secret: str, tmp: Path
 ) -> dict[str, str]:
-    """Environment of ``domcctv serve``: the production entry point, no demo data/simulator."""
+    """Environment of ``domcctv serve`` (the production entry point), no demo data/simulator.
+
+    APP_ENV=development: the bench's MariaDB is the local passwordless root account, which the
+    production start-up checks rightly refuse; nothing else differs for what is measured."""
     env = dict(os.environ)
     env.update(
         {
-            "APP_ENV": "production",
+            "APP_ENV": "development",
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "LOG_LEVEL": "WARNING",
@@ -588,5 +591,6 @@ def build_pushes(
         body = payloads.push_body(
             payloads.anpr_alert(identities[camera.index], read), payloads.pictures_of(read)
         )
-        pushes.append(Push(camera, f"uuid:{event_uuid}", plate, body))
+        # Natural keys are per camera (uuid:<camera code>:<UUID>), as the receiver builds them.
+        pushes.append(Push(camera, f"uuid:{camera.code}:{event_uuid}", plate, body))
     return pushes

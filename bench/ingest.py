@@ -133,7 +133,8 @@ async def drive(
             result.errors[f"http_{status}"] += 1
             result.failed_keys.append(push.key)
             return
-        if check_key and push.key.encode() not in payload:
+        # The event UUID is echoed by both servers (the real one as uuid:<camera>:<UUID>).
+        if check_key and push.key.rsplit(":", 1)[-1].encode() not in payload:
             result.errors["not_accepted"] += 1
             result.failed_keys.append(push.key)
             return

@@ -131,7 +131,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     redis = create_redis(settings.redis_url) if settings.redis_url else None
     services = build_services(settings, redis)
-    store = MediaStore(settings.media_dir)
+    store: MediaStore = services.media_store
     queue = build_queue(settings, redis)
     services.ingest_queue = queue
     skew_tolerance = timedelta(seconds=settings.clock_skew_tolerance_seconds)

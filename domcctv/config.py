@@ -102,6 +102,10 @@ class Settings(BaseSettings):
     clock_skew_tolerance_seconds: int = Field(default=600, ge=5, le=86_400)
     # Processing attempts of one read before it moves to the dead-letter table.
     ingest_max_attempts: int = Field(default=5, ge=1, le=100)
+    # Reads the consumer stores per transaction (one savepoint each): one commit, relay and
+    # camera update per batch instead of per read. Small enough that SQLite's single
+    # connection is never held long by the consumer.
+    ingest_batch_size: int = Field(default=20, ge=1, le=500)
     # Processed inbox rows (DB queue) are purged after this many hours.
     ingest_inbox_retention_hours: int = Field(default=24, ge=1, le=24 * 90)
     # /health reports "degraded" when unresolved dead letters exceed this count or the oldest

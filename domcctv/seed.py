@@ -62,7 +62,7 @@ async def seed_demo_data(settings: Settings, *, events_per_plate: int = 6) -> bo
     password_hash = await hash_password(DEMO_PASSWORD, settings.bcrypt_rounds)
     rng = random.Random(2025)
     now = utcnow()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         companies = []
         for rut, name, legal, plates in COMPANIES:
             company = await Company.create(

@@ -20,7 +20,7 @@ from tortoise import Tortoise, connections
 
 from domcctv.asgi import create_app
 from domcctv.config import Settings, environment_flag
-from domcctv.db import migrate_database, open_database
+from domcctv.db import INBOX_CONNECTION, inbox_database_url, migrate_database, open_database
 
 from backends import HOW_TO_SKIP, backend_problems
 
@@ -123,6 +123,8 @@ async def _clean(url: str) -> None:
     conn = connections.get("default")
     for table in TABLES_IN_DELETE_ORDER:
         await conn.execute_script(f"DELETE FROM {table}")
+    if inbox_database_url(url) is not None:  # SQLite: the inbox has a file of its own
+        await connections.get(INBOX_CONNECTION).execute_script("DELETE FROM ingest_inbox")
 
 
 @pytest.fixture

@@ -270,7 +270,7 @@ async def refresh(
     digest = token_digest(refresh_token)
     now = utcnow()
     stolen: AuthSession | None = None
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         session = (
             await AuthSession.filter(refresh_hash=digest).using_db(conn).select_for_update().first()
         )
@@ -328,7 +328,7 @@ async def logout(actor: Actor) -> None:
     a session notice staged in the same transaction) its open live connections."""
     if actor.session_id is None or actor.user_id is None:
         return
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await (
             AuthSession.filter(id=actor.session_id, revoked_at__isnull=True)
             .using_db(conn)
@@ -391,7 +391,7 @@ async def change_password(
         )
     check_password_strength(new, "newPassword")
     new_hash = await hash_password(new, settings.bcrypt_rounds)
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         user.password_hash = new_hash
         user.password_changed_at = utcnow()
         await user.save(update_fields=["password_hash", "password_changed_at"], using_db=conn)
@@ -488,7 +488,7 @@ async def reset_password(
     check_password_strength(new_password, "newPassword")
     new_hash = await hash_password(new_password, settings.bcrypt_rounds)
     now = utcnow()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         row = _usable(
             await PasswordResetToken.filter(token_hash=digest)
             .using_db(conn)

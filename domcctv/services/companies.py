@@ -101,7 +101,7 @@ async def create_company(actor: Actor, data: CompanyInput) -> Company:
     _require_manage(actor)
     values = _validated(data, creating=True)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             company = await Company.create(**values, created_by_id=actor.user_id, using_db=conn)
             await audit.record(
                 actor,
@@ -126,7 +126,7 @@ async def update_company(actor: Actor, company_id: int, data: CompanyInput) -> C
     before = _snapshot(company)
     company.update_from_dict(values)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             await company.save(using_db=conn)
             await audit.record(
                 actor,

@@ -91,7 +91,7 @@ async def _resolve(
     actor: Actor, letter: IngestDeadLetter, status: DeadLetterStatus, action: AuditAction
 ) -> IngestDeadLetter:
     now = utcnow()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         # Conditional on PENDING: two administrators resolving at once cannot both win.
         updated = (
             await IngestDeadLetter.filter(id=letter.id, status=DeadLetterStatus.PENDING)

@@ -191,7 +191,7 @@ async def add_camera(actor: Actor, data: NewCameraInput, cipher: Cipher) -> tupl
         raise InvalidInput.single("siteId", FieldCode.UNKNOWN_REFERENCE, "Unknown site")
     token = secrets.token_urlsafe(24)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             camera = await Camera.create(
                 **values,
                 site_id=data.site_id,
@@ -220,7 +220,7 @@ async def rotate_push_token(actor: Actor, camera_id: int) -> tuple[Camera, str]:
         raise NotFound("Camera not found")
     token = secrets.token_urlsafe(24)
     camera.push_token_hash = hashlib.sha256(token.encode()).hexdigest()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await camera.save(update_fields=["push_token_hash", "updated_at"], using_db=conn)
         await _announce_camera_change(camera.id, conn)
         await audit.record(
@@ -292,7 +292,7 @@ async def update_camera(actor: Actor, camera_id: int, changes: CameraChanges) ->
         return camera
     before = {k: getattr(camera, k) for k in changed}
     camera.update_from_dict(changed)
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await camera.save(update_fields=[*changed, "updated_at"], using_db=conn)
         await _announce_camera_change(camera.id, conn)
         await audit.record(
@@ -411,7 +411,7 @@ async def sync_cameras(actor: Actor, directory: CameraDirectory | None) -> SyncR
         raise IntegrationUnavailable("No HikCentral is configured (HIKCENTRAL_URL)")
     listed = await directory.list_cameras()
     created = updated = 0
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         for item in listed:
             camera = (
                 await Camera.filter(hikcentral_index_code=item.index_code).using_db(conn).first()

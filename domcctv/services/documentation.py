@@ -133,7 +133,7 @@ async def document_event(
     if not can_document(actor):
         raise PermissionDenied("Documenting events needs EDIT_OWN_METADATA or WRITE_BASIC_METADATA")
     values = _clean_metadata(data, utcnow().date())
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         event = await _locked_event(actor, event_id, conn)
         meta = await BasicEventMetadata.filter(event_id=event.id).using_db(conn).first()
         if meta is not None:
@@ -203,7 +203,7 @@ def _check_edit(actor: Actor, event: Event, meta: BasicEventMetadata) -> None:
 
 
 async def change_status(actor: Actor, event_id: int, target: EventStatus) -> Event:
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         event = (
             await events_in(actor.scope)
             .filter(id=event_id)
@@ -251,7 +251,7 @@ async def correct_plate(actor: Actor, event_id: int, plate_text: str, reason: st
     except InvalidPlateError as exc:
         check.add("plate", FieldCode.INVALID_PLATE, str(exc))
     check.raise_if_any()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         event = await _locked_event(actor, event_id, conn)
         if event.status is EventStatus.VALIDATED:
             raise Conflict(
@@ -294,7 +294,7 @@ async def correct_plate(actor: Actor, event_id: int, plate_text: str, reason: st
 async def assign_company(actor: Actor, event_id: int, company_id: int) -> Event:
     if not can_document(actor) or not actor.is_staff:
         raise PermissionDenied("Assigning events needs a documenting permission")
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         event = await _locked_event(actor, event_id, conn)
         new_company = await _resolve_company(actor, event, company_id, conn)
         if new_company is None:

@@ -1,5 +1,6 @@
 """The one ingest pipeline behind push, alert stream and backfill.
 
+Reads are stored in batches (``record_plate_reads``): one transaction, one savepoint per read.
 Idempotent on the read's natural key (a unique index), so at-least-once delivery from the
 queue can never store a read twice. Reads of the same pass through another channel (same
 camera, plate and second) attach to the existing event; reads of the same plate by another
@@ -9,11 +10,13 @@ camera within the merge window become the event's secondary camera.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -75,66 +78,124 @@ def camera_json(read: PlateRead) -> dict[str, Any]:
     }
 
 
+async def record_plate_reads(
+    reads: Sequence[PlateRead], *, threshold: float, merge_window_seconds: int
+) -> list[IngestOutcome | Exception]:
+    """Store a batch of reads, each exactly once, in one transaction: one result per read.
+
+    Each read runs in its own savepoint, so a read that fails (a bug, a value the database
+    refuses) is rolled back alone and comes back as its exception while the others commit;
+    one commit, one camera update and one relay serve the whole batch, which is what lets the
+    consumer keep up with a camera burst. If the transaction itself fails (the database went
+    away), the exception propagates: nothing of the batch was stored.
+    """
+    if not reads:
+        return []
+    keys = [r.natural_key for r in reads]
+    stored: set[str] = {
+        str(key)
+        for key in await PlateReadRecord.filter(natural_key__in=keys).values_list(
+            "natural_key", flat=True
+        )
+    }
+    results: list[IngestOutcome | Exception] = []
+    seen_cameras: set[str] = set()
+    async with in_transaction("default") as conn:
+        for read in reads:
+            if read.natural_key in stored:
+                results.append(IngestOutcome(IngestResult.DUPLICATE, None))
+                continue
+            try:
+                async with conn._in_transaction() as savepoint:
+                    outcome = await _record(read, threshold, merge_window_seconds, savepoint)
+            except IntegrityError as exc:
+                # The natural key was stored concurrently: idempotent success. Anything else
+                # the database refused stays with this read.
+                raced = (
+                    await PlateReadRecord.filter(natural_key=read.natural_key)
+                    .using_db(conn)
+                    .exists()
+                )
+                results.append(IngestOutcome(IngestResult.DUPLICATE, None) if raced else exc)
+                continue
+            except Exception as exc:  # this read's failure only; the batch goes on
+                logger.warning("read %s failed: %s", read.natural_key, exc)
+                results.append(exc)
+                continue
+            stored.add(read.natural_key)
+            seen_cameras.add(read.camera_code)
+            results.append(outcome)
+        if seen_cameras:
+            await (
+                Camera.filter(code__in=sorted(seen_cameras))
+                .using_db(conn)
+                .update(last_seen_at=utcnow())
+            )
+    return results
+
+
 async def record_plate_read(
     read: PlateRead, *, threshold: float, merge_window_seconds: int
 ) -> IngestOutcome:
-    """Store one read exactly once and attach it to the right event."""
-    if await PlateReadRecord.exists(natural_key=read.natural_key):
-        return IngestOutcome(IngestResult.DUPLICATE, None)
+    """Store one read exactly once and attach it to the right event (raises if it fails)."""
+    result = (
+        await record_plate_reads(
+            [read], threshold=threshold, merge_window_seconds=merge_window_seconds
+        )
+    )[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+async def _record(
+    read: PlateRead, threshold: float, window: int, conn: BaseDBAsyncClient
+) -> IngestOutcome:
+    """One read inside the batch's transaction: event, read record, audit, live push."""
     plate = _plate(read.plate_text)
     key = pass_key(read.camera_code, read.occurred_at, plate.normalized)
-    try:
-        async with in_transaction() as conn:
-            outcome = await _attach_or_create(
-                read, plate, key, threshold, merge_window_seconds, conn
-            )
-            assert outcome.event is not None
-            await PlateReadRecord.create(
-                natural_key=read.natural_key,
-                pass_key=key,
-                source=read.source.value,
-                camera_code=read.camera_code,
-                plate_raw=read.plate_text[:32],
-                plate=plate.normalized,
-                confidence=read.confidence,
-                occurred_at=read.occurred_at,
-                event_id=outcome.event.id,
-                pictures=[{"kind": p.kind, "path": p.path} for p in read.pictures],
-                using_db=conn,
-            )
-            if outcome.result is IngestResult.CREATED:
-                await audit.record(
-                    SYSTEM,
-                    AuditAction.INGEST_EVENT,
-                    ResourceType.EVENT,
-                    outcome.event.id,
-                    company_id=outcome.event.company_id,
-                    after={
-                        "plate": plate.normalized,
-                        "source": read.source.value,
-                        "camera": read.camera_code,
-                    },
-                    using_db=conn,
-                )
-            await Camera.filter(code=read.camera_code).using_db(conn).update(last_seen_at=utcnow())
-            if outcome.result is not IngestResult.ATTACHED:
-                created = outcome.result is IngestResult.CREATED
-                await live.stage_event_change(
-                    "CREATED" if created else "UPDATED",
-                    outcome.event,
-                    using_db=conn,
-                    check_watchlist=created,
-                )
-    except IntegrityError:
-        # A concurrent delivery of the same natural key won the race: idempotent success.
-        if await PlateReadRecord.exists(natural_key=read.natural_key):
-            return IngestOutcome(IngestResult.DUPLICATE, None)
-        raise
+    outcome = await _attach_or_create(read, plate, key, threshold, window, conn)
+    assert outcome.event is not None
+    await PlateReadRecord.create(
+        natural_key=read.natural_key,
+        pass_key=key,
+        source=read.source.value,
+        camera_code=read.camera_code,
+        plate_raw=read.plate_text[:32],
+        plate=plate.normalized,
+        confidence=read.confidence,
+        occurred_at=read.occurred_at,
+        event_id=outcome.event.id,
+        pictures=[{"kind": p.kind, "path": p.path} for p in read.pictures],
+        using_db=conn,
+    )
+    if outcome.result is IngestResult.CREATED:
+        await audit.record(
+            SYSTEM,
+            AuditAction.INGEST_EVENT,
+            ResourceType.EVENT,
+            outcome.event.id,
+            company_id=outcome.event.company_id,
+            after={
+                "plate": plate.normalized,
+                "source": read.source.value,
+                "camera": read.camera_code,
+            },
+            using_db=conn,
+        )
+    if outcome.result is not IngestResult.ATTACHED:
+        created = outcome.result is IngestResult.CREATED
+        await live.stage_event_change(
+            "CREATED" if created else "UPDATED",
+            outcome.event,
+            using_db=conn,
+            check_watchlist=created,
+        )
     return outcome
 
 
 async def _attach_or_create(
-    read: PlateRead, plate: Plate, key: str, threshold: float, window: int, conn: Any
+    read: PlateRead, plate: Plate, key: str, threshold: float, window: int, conn: BaseDBAsyncClient
 ) -> IngestOutcome:
     same_pass = await PlateReadRecord.filter(pass_key=key).using_db(conn).first()
     if same_pass is not None:

@@ -70,7 +70,7 @@ async def relay(
 ) -> int:
     """Publish unpublished outbox rows (the given ids, or the oldest ones) and stamp them
     published; returns how many."""
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         qs = LiveOutbox.filter(published_at__isnull=True).using_db(conn)
         if ids is not None:
             qs = qs.filter(id__in=ids)

@@ -98,7 +98,7 @@ async def grant_permission(actor: Actor, data: GrantInput) -> UserPermission:
         raise InvalidInput.single(
             "expiresAt", FieldCode.OUT_OF_RANGE, "Expiry must be in the future"
         )
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         existing = (
             await UserPermission.filter(user_id=user.id, permission=data.permission)
             .using_db(conn)
@@ -142,7 +142,7 @@ async def revoke_permission(actor: Actor, user_id: int, permission: Permission) 
     """Not from yourself, not from someone who holds more than you."""
     user, target, mine = await _target(actor, user_id)
     check_revoke(mine, target)
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         deleted = (
             await UserPermission.filter(user_id=user.id, permission=permission)
             .using_db(conn)

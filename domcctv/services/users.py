@@ -130,7 +130,7 @@ async def create_user(actor: Actor, data: NewUserInput, *, settings: Settings) -
     await _check_name_unique(first, last, company_id)
     password_hash = await hash_password(data.password, settings.bcrypt_rounds)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             user = await User.create(
                 email=email,
                 password_hash=password_hash,
@@ -202,7 +202,7 @@ async def update_user(actor: Actor, user_id: int, data: UserUpdateInput) -> User
     )
     before = snapshot(user)
     user.update_from_dict(changes)
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await user.save(using_db=conn)
         if data.is_active is False:
             await revoke_sessions(user.id, conn)

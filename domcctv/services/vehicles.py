@@ -32,7 +32,7 @@ async def register_vehicle(
     if not await companies_in(actor.scope).filter(id=company_id).exists():
         raise InvalidInput.single("companyId", FieldCode.UNKNOWN_REFERENCE, "Unknown company")
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             vehicle = await Vehicle.create(
                 company_id=company_id,
                 plate=plate.normalized,
@@ -62,7 +62,7 @@ async def remove_vehicle(actor: Actor, vehicle_id: int) -> None:
     vehicle = await vehicles_in(actor.scope).get_or_none(id=vehicle_id)
     if vehicle is None:
         raise NotFound("Vehicle not found")
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await vehicle.delete(using_db=conn)
         await audit.record(
             actor,

@@ -53,7 +53,7 @@ async def add_entry(
     if len(reason) > 200:
         raise InvalidInput.single("reason", FieldCode.TOO_LONG, "At most 200 characters")
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             entry = await WatchlistEntry.create(
                 company_id=company,
                 plate=plate.normalized,
@@ -83,7 +83,7 @@ async def remove_entry(actor: Actor, entry_id: int) -> None:
         raise NotFound("Watchlist entry not found")
     _company_for(actor, entry.company_id)
 
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await entry.delete(using_db=conn)
         await audit.record(
             actor,

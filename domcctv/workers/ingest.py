@@ -1,4 +1,4 @@
-"""The consumer: queue -> ingest pipeline -> live bus."""
+"""The consumer: queue -> ingest pipeline (in batches) -> live bus (through the outbox)."""
 
 from __future__ import annotations
 
@@ -6,21 +6,24 @@ import logging
 
 from domcctv.domain.reads import PlateRead
 from domcctv.infra.bus import Bus
-from domcctv.infra.queue import IngestQueue
+from domcctv.infra.queue import BatchHandler, IngestQueue, ReadResult
 from domcctv.services import outbox
-from domcctv.services.ingest import record_plate_read
+from domcctv.services.ingest import record_plate_reads
 
 logger = logging.getLogger(__name__)
 
 
-def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int):  # type: ignore[no-untyped-def]
-    async def handle(read: PlateRead) -> None:
+def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int) -> BatchHandler:
+    """The batch handler the queue calls: one result per read (None = stored, or already)."""
+
+    async def handle(reads: list[PlateRead]) -> list[ReadResult]:
         # The pipeline stages its live pushes in the outbox, in its own transaction; they are
         # relayed as soon as it commits (or by the sweeper if that fails).
         async with outbox.delivering(bus):
-            await record_plate_read(
-                read, threshold=threshold, merge_window_seconds=merge_window_seconds
+            results = await record_plate_reads(
+                reads, threshold=threshold, merge_window_seconds=merge_window_seconds
             )
+        return [result if isinstance(result, Exception) else None for result in results]
 
     return handle
 

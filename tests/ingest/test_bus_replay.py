@@ -27,7 +27,7 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
     await bus.start()
     try:
         async with bus.subscribe(lambda c, m: m.get("type") == "event") as sub:
-            async with in_transaction() as conn:
+            async with in_transaction("default") as conn:
                 await outbox.stage(events_channel(1), {"type": "event", "n": 1}, using_db=conn)
             assert await outbox.relay(publisher) == 1
             assert (await _next(sub))["n"] == 1
@@ -38,7 +38,7 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
             publisher = RedisBus(publisher_client, namespace)
             # The restarted server has no subscriber yet: this publish reaches nobody here.
             assert await publisher_client.execute_command("PUBSUB", "NUMPAT") == 0
-            async with in_transaction() as conn:
+            async with in_transaction("default") as conn:
                 await outbox.stage(events_channel(1), {"type": "event", "n": 2}, using_db=conn)
             assert await outbox.relay(publisher) == 1
 
@@ -46,7 +46,7 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
             assert replayed["n"] == 2
             assert isinstance(replayed["mid"], int)
             # Live again: the next message arrives normally, and nothing came twice.
-            async with in_transaction() as conn:
+            async with in_transaction("default") as conn:
                 await outbox.stage(events_channel(1), {"type": "event", "n": 3}, using_db=conn)
             assert await outbox.relay(publisher) == 1
             assert (await _next(sub))["n"] == 3
@@ -64,7 +64,7 @@ async def test_published_rows_are_kept_for_replay_then_purged(db) -> None:
     from domcctv.infra.bus import InProcessBus
     from domcctv.services.clock import utcnow
 
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await outbox.stage(events_channel(1), {"type": "event"}, using_db=conn)
     assert await outbox.relay(InProcessBus()) == 1
     assert await outbox.pending_count() == 0

@@ -41,18 +41,40 @@ def pipeline() -> Any:
 
 
 class Failing:
-    """The real pipeline, except that reads with the given keys fail (a processing bug)."""
+    """The real pipeline, except that reads with the given keys fail (a processing bug):
+    each comes back as its own error while the rest of its batch is stored."""
 
     def __init__(self, *keys: str) -> None:
         self.keys = set(keys)
         self.calls: list[str] = []
         self._real = pipeline()
 
-    async def __call__(self, read: PlateRead) -> None:
-        self.calls.append(read.natural_key)
-        if read.natural_key in self.keys:
-            raise RuntimeError(f"cannot process {read.natural_key}")
-        await self._real(read)
+    async def __call__(self, reads: list[PlateRead]) -> list[BaseException | None]:
+        self.calls.extend(r.natural_key for r in reads)
+        good = [r for r in reads if r.natural_key not in self.keys]
+        stored = iter(await self._real(good) if good else [])
+        return [
+            RuntimeError(f"cannot process {r.natural_key}")
+            if r.natural_key in self.keys
+            else next(stored)
+            for r in reads
+        ]
+
+
+class Exploding:
+    """A pipeline whose whole batch fails when it holds a bad read (a transaction-level
+    failure): the queue must retry read by read so only the bad one fails."""
+
+    def __init__(self, bad: str) -> None:
+        self.bad = bad
+        self.batches: list[list[str]] = []
+        self._real = pipeline()
+
+    async def __call__(self, reads: list[PlateRead]) -> list[BaseException | None]:
+        self.batches.append([r.natural_key for r in reads])
+        if any(r.natural_key == self.bad for r in reads):
+            raise RuntimeError("the transaction failed")
+        return await self._real(reads)
 
 
 async def test_a_poison_row_from_before_the_policy_no_longer_stalls_the_inbox(db) -> None:
@@ -116,6 +138,37 @@ async def test_a_failing_read_backs_off_and_the_rest_go_on(db) -> None:
     await queue.enqueue(good_read("uuid:CAM-1:new", "FK1234"))
     assert await queue._drain(handler) == 1
     assert handler.calls == ["uuid:CAM-1:bad", "uuid:CAM-1:good", "uuid:CAM-1:new"]
+
+
+async def test_a_batch_that_fails_as_a_whole_is_retried_read_by_read(db) -> None:
+    handler = Exploding("uuid:CAM-1:bad")
+    queue = DatabaseQueue(max_attempts=5, backoff_base_seconds=30)
+    for key, plate in (("a", "HJKL42"), ("bad", "BCDF21"), ("b", "FK1234")):
+        await queue.enqueue(good_read(f"uuid:CAM-1:{key}", plate))
+
+    assert await queue._drain(handler) == 3
+
+    assert handler.batches[0] == ["uuid:CAM-1:a", "uuid:CAM-1:bad", "uuid:CAM-1:b"]
+    assert handler.batches[1:] == [["uuid:CAM-1:a"], ["uuid:CAM-1:bad"], ["uuid:CAM-1:b"]]
+    assert (
+        await PlateReadRecord.filter(natural_key__in=["uuid:CAM-1:a", "uuid:CAM-1:b"]).count() == 2
+    )
+    row = await IngestInbox.get(natural_key="uuid:CAM-1:bad")
+    assert (row.attempts, row.processed_at) == (1, None)
+    assert "the transaction failed" in (row.last_error or "")
+
+
+async def test_an_outage_is_not_counted_against_the_reads(db) -> None:
+    async def database_down(reads: list[PlateRead]) -> list[BaseException | None]:
+        raise ConnectionError("database unreachable")
+
+    queue = DatabaseQueue(max_attempts=2)
+    await queue.enqueue(good_read("uuid:CAM-1:a"))
+    for _ in range(3):
+        await queue._drain(database_down)
+    row = await IngestInbox.get(natural_key="uuid:CAM-1:a")
+    assert (row.attempts, row.processed_at, row.next_attempt_at) == (0, None, None)
+    assert not await IngestDeadLetter.exists()
 
 
 async def test_after_max_attempts_the_read_moves_to_the_dead_letters(db) -> None:

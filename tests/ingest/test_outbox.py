@@ -45,13 +45,13 @@ async def test_push_survives_a_bus_failure_after_commit_and_a_redelivery(db) -> 
     handle = make_handler(bus, threshold=85.0, merge_window_seconds=60)
     async with bus.subscribe(lambda c, m: m.get("type") == "event") as sub:
         bus.down = True
-        await handle(read("uuid:cam-1:A"))  # committed; publishing failed
+        await handle([read("uuid:cam-1:A")])  # committed; publishing failed
         assert await Event.all().count() == 1
         assert await outbox.pending_count() == 1
         assert await _drain(sub) == []
 
         bus.down = False
-        await handle(read("uuid:cam-1:A"))  # the queue redelivers: a duplicate, nothing new
+        await handle([read("uuid:cam-1:A")])  # the queue redelivers: a duplicate, nothing new
         assert await Event.all().count() == 1
         # The sweeper relays what the failed delivery left behind.
         assert await outbox.relay(bus, older_than=timedelta(0)) == 1
@@ -65,7 +65,7 @@ async def test_successful_delivery_relays_at_once_and_leaves_nothing(db) -> None
     bus = FlakyBus()
     handle = make_handler(bus, threshold=85.0, merge_window_seconds=60)
     async with bus.subscribe(lambda c, m: True) as sub:
-        await handle(read("uuid:cam-1:B"))
+        await handle([read("uuid:cam-1:B")])
         pushed = await _drain(sub)
     assert len(pushed) == 1
     assert isinstance(pushed[0]["mid"], int)
@@ -76,7 +76,7 @@ async def test_rolled_back_changes_are_never_pushed(db) -> None:
     bus = FlakyBus()
 
     async def failing_change() -> None:
-        async with outbox.delivering(bus), in_transaction() as conn:
+        async with outbox.delivering(bus), in_transaction("default") as conn:
             await outbox.stage(events_channel(None), {"type": "event"}, using_db=conn)
             raise RuntimeError("the change failed")
 
@@ -101,7 +101,7 @@ async def test_a_republished_row_reaches_subscribers_once(db) -> None:
 
 async def test_concurrent_relays_publish_each_row_once(db) -> None:
     bus = FlakyBus()
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         for n in range(30):
             await outbox.stage(events_channel(1), {"type": "event", "n": n}, using_db=conn)
     relayed = await asyncio.gather(*(outbox.relay(bus) for _ in range(4)))

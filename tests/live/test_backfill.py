@@ -14,7 +14,7 @@ from domcctv.infra.media import MediaStore
 from domcctv.infra.queue import DatabaseQueue
 from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Event, PlateReadRecord
-from domcctv.services.ingest import record_plate_read
+from domcctv.services.ingest import record_plate_reads
 from domcctv.workers.backfill import backfill_once
 from integrations.hikvision.hikcentral.client import HikCentralClient
 from integrations.hikvision.simulator import SimulatedSite, SiteConfig
@@ -26,12 +26,13 @@ class _Collect(DatabaseQueue):
     """The real inbox queue, drained synchronously by the test."""
 
     async def drain_now(self, settings: Settings) -> int:
-        async def handle(read):  # type: ignore[no-untyped-def]
-            await record_plate_read(
-                read,
+        async def handle(reads):  # type: ignore[no-untyped-def]
+            results = await record_plate_reads(
+                reads,
                 threshold=settings.anpr_confidence_threshold,
                 merge_window_seconds=settings.event_merge_window_seconds,
             )
+            return [r if isinstance(r, Exception) else None for r in results]
 
         return await self._drain(handle)
 

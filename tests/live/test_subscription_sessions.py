@@ -97,7 +97,10 @@ async def receives_push(ws: ClientConnection, plate: str) -> None:
 
 async def push_event(server: RunningServer, event: Event, kind: str = "UPDATED") -> None:
     """Announce an event change the way services do: staged in a transaction, relayed after."""
-    async with outbox.delivering(graphql_view(server).services.bus), in_transaction() as conn:
+    async with (
+        outbox.delivering(graphql_view(server).services.bus),
+        in_transaction("default") as conn,
+    ):
         await stage_event_change(kind, event, using_db=conn)
 
 
@@ -268,10 +271,10 @@ async def test_a_rights_change_closes_with_4401_and_an_unchanged_user_keeps_stre
     bus = graphql_view(server).services.bus
     try:
         # A notice about a user whose rights did not change: its connection re-checks, stays.
-        async with outbox.delivering(bus), in_transaction() as conn:
+        async with outbox.delivering(bus), in_transaction("default") as conn:
             await stage_user_notice(unchanged.id, NoticeReason.RIGHTS_CHANGED, using_db=conn)
         # A grant revoked with its notice (as a service does): reconnect with fresh rights.
-        async with outbox.delivering(bus), in_transaction() as conn:
+        async with outbox.delivering(bus), in_transaction("default") as conn:
             await UserPermission.filter(user_id=changed.id).using_db(conn).delete()
             await stage_user_notice(changed.id, NoticeReason.RIGHTS_CHANGED, using_db=conn)
         code, reason, _ = await asyncio.wait_for(closed_with(ws_changed), CLOSE_TIMEOUT)
