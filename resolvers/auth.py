@@ -7,8 +7,10 @@ from typing import Annotated
 import strawberry
 
 from domcctv.services import auth as auth_service
+from domcctv.services import passwords
 from domcctv.services import preferences as prefs_service
-from domcctv.services.auth import RESET_PASSWORD_PER_IP, TokenPair
+from domcctv.services.auth import TokenPair
+from domcctv.services.passwords import RESET_PASSWORD_PER_IP
 from domcctv.services.preferences import PreferencesInput as PrefsData
 from resolvers.common import mutate
 from schema.context import Info
@@ -135,7 +137,7 @@ class AuthMutation:
         ctx = info.context
 
         async def run() -> OkSuccess:
-            await auth_service.change_password(
+            await passwords.change_password(
                 ctx.actor,
                 current_password,
                 new_password,
@@ -154,7 +156,7 @@ class AuthMutation:
         self, info: Info, email: Annotated[str, strawberry.argument(description="Account e-mail.")]
     ) -> OkResult:
         ctx = info.context
-        await auth_service.request_password_reset(
+        await passwords.request_password_reset(
             email,
             settings=ctx.settings,
             mailer=ctx.services.mailer,
@@ -178,7 +180,7 @@ class AuthMutation:
         ctx = info.context
 
         async def run() -> OkSuccess:
-            await auth_service.reset_password(
+            await passwords.reset_password(
                 token,
                 new_password,
                 settings=ctx.settings,

@@ -8,9 +8,10 @@ import strawberry
 
 from domcctv.domain.access import Permission
 from domcctv.domain.errors import FieldCode, InvalidInput
+from domcctv.services import cameras as camera_service
 from domcctv.services import devices as service
 from domcctv.services import watchlists as watch_service
-from domcctv.services.devices import UNCHANGED, CameraChanges, NewCameraInput
+from domcctv.services.cameras import UNCHANGED, CameraChanges, NewCameraInput
 from resolvers.common import mutate, optional_pk, required_pk
 from schema.context import Info
 from schema.devices import (
@@ -147,7 +148,7 @@ class DeviceQuery:
             strawberry.ID | None, strawberry.argument(description="Only this site.")
         ] = None,
     ) -> list[Camera]:
-        rows = await service.list_cameras(
+        rows = await camera_service.list_cameras(
             info.context.actor, optional_pk(site_id, "Site", "siteId")
         )
         return [Camera.from_model(c) for c in rows]
@@ -161,7 +162,7 @@ class DeviceQuery:
         id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
     ) -> Camera | None:
         pk = int_pk(id, "Camera")
-        row = await service.get_camera(info.context.actor, pk) if pk is not None else None
+        row = await camera_service.get_camera(info.context.actor, pk) if pk is not None else None
         return Camera.from_model(row) if row else None
 
     @strawberry.field(
@@ -207,7 +208,7 @@ class DeviceMutation:
         ctx = info.context
 
         async def run() -> CameraTokenSuccess:
-            camera, token = await service.add_camera(
+            camera, token = await camera_service.add_camera(
                 ctx.actor,
                 NewCameraInput(
                     code=input.code,
@@ -239,7 +240,7 @@ class DeviceMutation:
         camera_id: Annotated[strawberry.ID, strawberry.argument(description="Camera global id.")],
     ) -> CameraTokenResult:
         async def run() -> CameraTokenSuccess:
-            camera, token = await service.rotate_push_token(
+            camera, token = await camera_service.rotate_push_token(
                 info.context.actor, required_pk(camera_id, "Camera", "cameraId")
             )
             return CameraTokenSuccess(camera=Camera.from_model(camera), push_token=token)
@@ -263,7 +264,7 @@ class DeviceMutation:
         ],
     ) -> CameraResult:
         async def run() -> CameraSuccess:
-            camera = await service.update_camera(
+            camera = await camera_service.update_camera(
                 info.context.actor, required_pk(camera_id, "Camera", "cameraId"), _changes(input)
             )
             return CameraSuccess(camera=Camera.from_model(camera))

@@ -14,6 +14,7 @@ import strawberry
 
 from domcctv.domain.access import Permission
 from domcctv.services import audit as audit_service
+from domcctv.services import cameras as camera_service
 from domcctv.services import companies as company_service
 from domcctv.services import dead_letters as dead_letter_service
 from domcctv.services import devices as device_service
@@ -61,7 +62,7 @@ async def _site(ctx: Context, pk: int) -> Node | None:
 
 
 async def _camera(ctx: Context, pk: int) -> Node | None:
-    row = await device_service.get_camera(ctx.actor, pk)
+    row = await camera_service.get_camera(ctx.actor, pk)
     return Camera.from_model(row) if row else None
 
 

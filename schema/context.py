@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from domcctv.domain.access import Actor, Role
+from domcctv.domain.access import Actor
 from domcctv.models import BasicEventMetadata, Company, Event, PlateCorrection, User, UserPermission
 from domcctv.services import companies, events, permissions, users
 
@@ -24,14 +24,7 @@ if TYPE_CHECKING:
 
 def anonymous_actor(ip: str = "", user_agent: str = "") -> Actor:
     """No identity: CLIENT_USER of no company, no permissions — sees nothing."""
-    return Actor(
-        user_id=None,
-        role=Role.CLIENT_USER,
-        company_id=None,
-        permissions=frozenset(),
-        ip_address=ip,
-        user_agent=user_agent,
-    )
+    return Actor.anonymous(ip, user_agent)
 
 
 @dataclass

@@ -11,7 +11,7 @@ from domcctv.models import Camera as CameraModel
 from domcctv.models import CameraSource
 from domcctv.models import Site as SiteModel
 from domcctv.models import WatchlistEntry as WatchlistModel
-from domcctv.services.devices import CameraHealth, health_of
+from domcctv.services.cameras import CameraHealth, health_of
 from schema.enums import describe_values
 from schema.relay import Node, to_global_id
 

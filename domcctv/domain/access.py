@@ -167,6 +167,18 @@ class Actor:
         return self.role is not Role.CLIENT_USER
 
     @classmethod
+    def anonymous(cls, ip_address: str = "", user_agent: str = "") -> Actor:
+        """No identity: CLIENT_USER of no company, no permissions — sees nothing."""
+        return cls(
+            user_id=None,
+            role=Role.CLIENT_USER,
+            company_id=None,
+            permissions=frozenset(),
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+    @classmethod
     def system(cls, name: str = "system") -> Actor:
         """Workers (ingest, backfill) act as the system: all companies, no user row."""
         return cls(

@@ -34,8 +34,8 @@ from domcctv.infra.bus import Bus, SlowConsumerError
 from domcctv.infra.media import MediaStore
 from domcctv.infra.queue import IngestQueue
 from domcctv.models import Camera
+from domcctv.services.cameras import DEVICE_CHANGES_CHANNEL, camera_zone
 from domcctv.services.clock import utcnow
-from domcctv.services.devices import DEVICE_CHANGES_CHANNEL, camera_zone
 from integrations.hikvision.errors import HikvisionProtocolError
 from integrations.hikvision.isapi.events import parse_push
 from integrations.hikvision.models import AnprAlert

@@ -1,4 +1,7 @@
-"""Login, token refresh with rotation, logout, lockout, password change and reset."""
+"""Login and lockout, sessions (refresh-token rotation, logout, revocation), authentication.
+
+Password change and reset are in ``services.passwords``; they share the lockout and throttles
+defined here."""
 
 from __future__ import annotations
 
@@ -12,23 +15,20 @@ from tortoise.transactions import in_transaction
 
 from domcctv.config import Settings
 from domcctv.domain.access import Actor
-from domcctv.domain.errors import AuthenticationFailed, ErrorCode, FieldCode, InvalidInput
+from domcctv.domain.errors import AuthenticationFailed, ErrorCode
 from domcctv.domain.limits import RateLimiter
 from domcctv.models import (
     AuditAction,
     AuthSession,
-    PasswordResetToken,
     ResourceType,
     SpentRefreshToken,
     User,
 )
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
-from domcctv.services.mailer import Mailer
 from domcctv.services.permissions import effective_permissions
 from domcctv.services.security import (
     AccessTokens,
-    check_password_strength,
     dummy_hash,
     hash_cost,
     hash_password,
@@ -39,10 +39,6 @@ from domcctv.services.security import (
 from domcctv.services.sessions import NoticeReason, stage_user_notice
 
 EMAIL_MAX_LENGTH = 100  # users.email
-RESET_WINDOW_SECONDS = 900
-RESET_MAILS_PER_IP = 20
-RESET_MAILS_PER_EMAIL = 3
-RESET_PASSWORD_PER_IP = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +60,9 @@ class TokenPair:
     user: User
 
 
-def _anonymous(info: RequestInfo) -> Actor:
-    from domcctv.domain.access import Role
-
-    return Actor(
-        user_id=None,
-        role=Role.CLIENT_USER,
-        company_id=None,
-        permissions=frozenset(),
-        ip_address=info.ip_address,
-        user_agent=info.user_agent,
-    )
+def anonymous(info: RequestInfo) -> Actor:
+    """The actor of an anonymous request (failed logins, reset requests)."""
+    return Actor.anonymous(info.ip_address, info.user_agent)
 
 
 async def build_actor(user: User, session_id: str | None, info: RequestInfo) -> Actor:
@@ -90,23 +78,23 @@ async def build_actor(user: User, session_id: str | None, info: RequestInfo) -> 
     )
 
 
-def _failures_key(email: str) -> str:
+def failures_key(email: str) -> str:
     """Limiter key of a normalised e-mail's failures and lock, whether or not an account has
     that address (a digest: bounded length, and no addresses stored in Redis)."""
     return f"login:failures:{token_digest(email)}"
 
 
-async def _locked(
+async def is_locked(
     limiter: RateLimiter | None, email: str, user: User | None, now: datetime
 ) -> bool:
     """Locked by the per-e-mail counter (any address) or on the account row (an account locked
     before a restart of an in-process limiter stays locked). The same calls either way."""
-    limiter_says = limiter is not None and await limiter.locked(_failures_key(email))
+    limiter_says = limiter is not None and await limiter.locked(failures_key(email))
     row_says = user is not None and user.locked_until is not None and user.locked_until > now
     return limiter_says or row_says
 
 
-async def _count_failure(limiter: RateLimiter | None, email: str, settings: Settings) -> bool:
+async def count_failure(limiter: RateLimiter | None, email: str, settings: Settings) -> bool:
     """One more failure for the e-mail (atomic INCR); lock it at LOGIN_MAX_FAILURES.
 
     The counter expires LOGIN_LOCKOUT_SECONDS after its first failure, so the failures that
@@ -114,7 +102,7 @@ async def _count_failure(limiter: RateLimiter | None, email: str, settings: Sett
     """
     if limiter is None:
         return False
-    key, lockout = _failures_key(email), settings.login_lockout_seconds
+    key, lockout = failures_key(email), settings.login_lockout_seconds
     if await limiter.count(key, lockout) < settings.login_max_failures:
         return False
     await limiter.lock(key, lockout)
@@ -142,14 +130,14 @@ async def _fail_login(
         await rows.update(failed_login_attempts=F("failed_login_attempts") + 1)
     until = now + timedelta(seconds=settings.login_lockout_seconds)
     if limiter is not None:
-        if await _count_failure(limiter, email, settings) and rows is not None:
+        if await count_failure(limiter, email, settings) and rows is not None:
             await rows.update(locked_until=until)
     elif user is not None:  # no limiter (the service called directly): the row alone counts
         row = await User.filter(id=user.id).only("id", "failed_login_attempts").first()
         if row is not None and row.failed_login_attempts >= settings.login_max_failures:
             await User.filter(id=user.id).update(failed_login_attempts=0, locked_until=until)
     await audit.record(
-        _anonymous(info),
+        anonymous(info),
         AuditAction.LOGIN_FAILED,
         ResourceType.SESSION,
         company_id=user.company_id if user else None,
@@ -159,7 +147,7 @@ async def _fail_login(
     return AuthenticationFailed("Invalid e-mail or password")
 
 
-async def _user_by_email(email: str) -> User | None:
+async def user_by_email(email: str) -> User | None:
     # Longer than the column can hold: no such account. The ORM would raise a field
     # ValidationError on the lookup itself, which would surface as an internal error.
     if len(email) > EMAIL_MAX_LENGTH:
@@ -167,7 +155,7 @@ async def _user_by_email(email: str) -> User | None:
     return await User.get_or_none(email=email)
 
 
-async def _throttle(
+async def throttle(
     limiter: RateLimiter | None, checks: list[tuple[str, int]], window_seconds: int
 ) -> None:
     """Count one attempt against each key; refuse (RATE_LIMITED) when any budget is spent."""
@@ -198,7 +186,7 @@ async def login(
     tells which accounts exist.
     """
     email = email.strip().lower()
-    await _throttle(
+    await throttle(
         limiter,
         [
             (f"login:ip:{info.ip_address}", settings.login_rate_per_minute),
@@ -206,11 +194,11 @@ async def login(
         ],
         60,
     )
-    user = await _user_by_email(email)
+    user = await user_by_email(email)
     now = utcnow()
-    if await _locked(limiter, email, user, now):
+    if await is_locked(limiter, email, user, now):
         await audit.record(
-            _anonymous(info),
+            anonymous(info),
             AuditAction.LOGIN_FAILED,
             ResourceType.SESSION,
             user_id=user.id if user else None,
@@ -227,7 +215,7 @@ async def login(
     if not user.is_active:
         raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
     if limiter is not None:
-        await limiter.clear(_failures_key(email))
+        await limiter.clear(failures_key(email))
     user.failed_login_attempts = 0
     user.locked_until = None
     user.last_login = now
@@ -362,165 +350,3 @@ async def session_actor(session_id: str, user_id: int, info: RequestInfo) -> Act
     if not user.is_active:
         raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
     return await build_actor(user, session.id, info)
-
-
-async def change_password(
-    actor: Actor,
-    current: str,
-    new: str,
-    *,
-    settings: Settings,
-    limiter: RateLimiter | None = None,
-) -> None:
-    """Needs the current password; revokes every other session of the user.
-
-    A wrong current password counts as a failed login of the account (and a locked account
-    is refused before any bcrypt): a stolen access token is not a way around the lockout to
-    guess the password.
-    """
-    user = await User.get(id=actor.user_id)
-    if await _locked(limiter, user.email, user, utcnow()):
-        raise AuthenticationFailed(
-            "Account temporarily locked after repeated failures", code=ErrorCode.ACCOUNT_LOCKED
-        )
-    if not await verify_password(current, user.password_hash):
-        # Counted against the lock only: a wrong field value writes no row (bad input).
-        await _count_failure(limiter, user.email, settings)
-        raise InvalidInput.single(
-            "currentPassword", FieldCode.INVALID_FORMAT, "Current password is wrong"
-        )
-    check_password_strength(new, "newPassword")
-    new_hash = await hash_password(new, settings.bcrypt_rounds)
-    async with in_transaction("default") as conn:
-        user.password_hash = new_hash
-        user.password_changed_at = utcnow()
-        await user.save(update_fields=["password_hash", "password_changed_at"], using_db=conn)
-        await revoke_sessions(user.id, conn, keep=actor.session_id)
-        await audit.record(
-            actor,
-            AuditAction.PASSWORD_CHANGE,
-            ResourceType.USER,
-            user.id,
-            company_id=user.company_id,
-            using_db=conn,
-        )
-
-
-async def request_password_reset(
-    email: str,
-    *,
-    settings: Settings,
-    mailer: Mailer,
-    info: RequestInfo,
-    limiter: RateLimiter | None = None,
-) -> None:
-    """E-mail a single-use link. Answers the same whether or not the account exists.
-
-    Silently sends nothing past 3 requests per e-mail (20 per IP) in 15 minutes, so the
-    endpoint cannot be used to flood someone's mailbox.
-    """
-    if limiter is not None:
-        window = RESET_WINDOW_SECONDS
-        allowed_ip = await limiter.hit(f"reset:ip:{info.ip_address}", RESET_MAILS_PER_IP, window)
-        allowed_mail = await limiter.hit(
-            f"reset:email:{email.strip().lower()[:100]}", RESET_MAILS_PER_EMAIL, window
-        )
-        if not (allowed_ip and allowed_mail):
-            return
-    user = await _user_by_email(email.strip().lower())
-    if user is None or not user.is_active:
-        return
-    token = new_opaque_token()
-    await PasswordResetToken.create(
-        user_id=user.id,
-        token_hash=token_digest(token),
-        expires_at=utcnow() + timedelta(seconds=settings.password_reset_ttl_seconds),
-    )
-    link = f"{settings.public_base_url.rstrip('/')}/#/reset-password?token={token}"
-    minutes = settings.password_reset_ttl_seconds // 60
-    body = (
-        f"Hola {user.first_name},\n\nPara restablecer su contraseña de DOM CCTV abra:\n{link}\n"
-        f"\nO use este código: {token}\n\nEl enlace vence en {minutes} minutos. Si usted no "
-        "lo pidió, ignore este mensaje.\n"
-    )
-    await mailer.send(user.email, "DOM CCTV: restablecer contraseña", body)
-    await audit.record(
-        _anonymous(info),
-        AuditAction.PASSWORD_RESET_REQUEST,
-        ResourceType.USER,
-        user.id,
-        user_id=user.id,
-        company_id=user.company_id,
-    )
-
-
-def _usable(row: PasswordResetToken | None, now: datetime) -> PasswordResetToken:
-    if row is None or row.used_at is not None or row.expires_at <= now:
-        raise AuthenticationFailed(
-            "Reset token is invalid or expired", code=ErrorCode.TOKEN_INVALID
-        )
-    return row
-
-
-async def reset_password(
-    token: str,
-    new_password: str,
-    *,
-    settings: Settings,
-    info: RequestInfo,
-    limiter: RateLimiter | None = None,
-) -> None:
-    """Spend a reset token, set the password, unlock, and revoke all sessions.
-
-    Cheapest checks first, so an anonymous request costs no bcrypt unless it holds a live
-    token: the per-IP budget (RESET_PASSWORD_PER_IP per 15 minutes), then the token (one
-    indexed lookup of its digest), then the password rules, and only then the hash. The token
-    is checked again, locked, inside the transaction that spends it (one use, even when two
-    requests race).
-    """
-    await _throttle(
-        limiter,
-        [(f"reset-password:ip:{info.ip_address}", RESET_PASSWORD_PER_IP)],
-        RESET_WINDOW_SECONDS,
-    )
-    digest = token_digest(token)
-    _usable(await PasswordResetToken.filter(token_hash=digest).first(), utcnow())
-    check_password_strength(new_password, "newPassword")
-    new_hash = await hash_password(new_password, settings.bcrypt_rounds)
-    now = utcnow()
-    async with in_transaction("default") as conn:
-        row = _usable(
-            await PasswordResetToken.filter(token_hash=digest)
-            .using_db(conn)
-            .select_for_update()
-            .first(),
-            now,
-        )
-        row.used_at = now
-        await row.save(update_fields=["used_at"], using_db=conn)
-        user = await User.filter(id=row.user_id).using_db(conn).get()
-        user.password_hash = new_hash
-        user.password_changed_at = now
-        user.failed_login_attempts = 0
-        user.locked_until = None
-        await user.save(
-            using_db=conn,
-            update_fields=[
-                "password_hash",
-                "password_changed_at",
-                "failed_login_attempts",
-                "locked_until",
-            ],
-        )
-        await revoke_sessions(user.id, conn)
-        await audit.record(
-            _anonymous(info),
-            AuditAction.PASSWORD_RESET,
-            ResourceType.USER,
-            user.id,
-            user_id=user.id,
-            company_id=user.company_id,
-            using_db=conn,
-        )
-    if limiter is not None:  # the reset unlocks the e-mail too (after the commit)
-        await limiter.clear(_failures_key(user.email))

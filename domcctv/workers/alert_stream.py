@@ -29,8 +29,8 @@ from domcctv.infra.media import MediaStore
 from domcctv.infra.queue import IngestQueue
 from domcctv.infra.secrets_box import SecretBox
 from domcctv.models import Camera
+from domcctv.services.cameras import camera_zone
 from domcctv.services.clock import utcnow
-from domcctv.services.devices import camera_zone
 from integrations.hikvision.errors import HikvisionAuthError, HikvisionError
 from integrations.hikvision.isapi.client import IsapiClient
 from integrations.hikvision.models import AnprAlert, Heartbeat

@@ -17,7 +17,7 @@ from gqlkit import field_codes
 
 from domcctv.domain.access import Role
 from domcctv.models import PasswordResetToken
-from domcctv.services.auth import RESET_PASSWORD_PER_IP
+from domcctv.services.passwords import RESET_PASSWORD_PER_IP
 
 from factories import PASSWORD, make_user
 from graphql_client import gql

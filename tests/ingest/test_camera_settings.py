@@ -10,7 +10,7 @@ import pytest
 
 from domcctv.domain.access import Role
 from domcctv.models import AuditAction, AuditLog, Camera, LiveOutbox, Site
-from domcctv.services.devices import DEVICE_CHANGES_CHANNEL
+from domcctv.services.cameras import DEVICE_CHANGES_CHANNEL
 from schema.relay import to_global_id
 
 from factories import make_company, make_user
