@@ -6,10 +6,16 @@ The uvicorn configuration is the one `domcctv serve` uses (domcctv.serving.uvico
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
+import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from domcctv.asgi import create_app
@@ -75,3 +81,44 @@ async def wait_for(predicate: Any, limit: float = 5.0, interval: float = 0.05) -
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(interval)
+
+
+@contextlib.asynccontextmanager
+async def server_process(settings: Settings, workdir: Path) -> AsyncIterator[str]:
+    """A second server: ``domcctv serve`` as its own process on the same database and Redis
+    namespace as ``settings``; yields its base URL once healthy, stopped (by its handle) after.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "REDIS_NAMESPACE": settings.redis_namespace,
+        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "PORT": str(port),
+        "SEED_DEMO_DATA": "false",
+        "SIMULATOR_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_DIR": str(workdir / "media-b"),
+        "MAIL_OUTBOX_DIR": str(workdir / "out"),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "domcctv.cli", "serve", env=env, cwd=workdir
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(150):
+                if process.returncode is not None:
+                    raise AssertionError(f"server B exited with {process.returncode}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get(f"{url}/health")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("server B never became healthy")
+        yield url
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), timeout=10)

@@ -199,3 +199,8 @@ class RedisServer:
     async def stop(self) -> None:
         if self.process is not None:
             await self.process.stop()
+
+    async def restart(self) -> None:
+        """Stop and start again on the same port (without persistence: every key is gone)."""
+        await self.stop()
+        await self.start()

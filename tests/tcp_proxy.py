@@ -1,9 +1,15 @@
-"""A loopback TCP proxy a test can cut and restore: a real network outage for one peer."""
+"""A loopback TCP proxy a test can cut and restore: a real network outage for one peer.
+
+It can also cut at the worst moment for a MariaDB client: as a transaction begins (the
+BEGIN is swallowed and every connection of the link dropped), leaving the client with a
+half-open transaction."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+
+MYSQL_BEGIN = b"\x03BEGIN"  # COM_QUERY "BEGIN", as asyncmy sends Tortoise's transactions
 
 
 class TcpProxy:
@@ -15,6 +21,8 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self.armed = False  # cut as the next transaction begins
+        self.cut_at_begin = asyncio.Event()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -35,9 +43,33 @@ class TcpProxy:
             return
         self._writers.update({writer, up_writer})
         try:
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+            await asyncio.gather(self._upstream(reader, up_writer), self._pipe(up_reader, writer))
         finally:
             self._writers.difference_update({writer, up_writer})
+
+    async def _upstream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Client to server, watching for the BEGIN to cut at when armed."""
+        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                if self.armed and MYSQL_BEGIN in data:
+                    self.armed = False
+                    await self.cut()
+                    self.cut_at_begin.set()
+                    return
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def cut_at_next_begin(self, wait: float) -> bool:
+        """Cut as the next transaction begins (or after ``wait`` seconds whatever happens);
+        returns whether a BEGIN was caught."""
+        self.armed = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.cut_at_begin.wait(), wait)
+        self.armed = False
+        if self._server is not None:
+            await self.cut()
+        return self.cut_at_begin.is_set()
 
     async def cut(self) -> None:
         assert self._server is not None

@@ -58,7 +58,6 @@ from live_server import free_port
 HERE = Path(__file__).resolve().parent
 STREAM = "subscription { eventStream { kind event { databaseId plate } } }"
 SETTLE_TIMEOUT = 45.0  # a healthy stack settles in about a second; a stuck one never does
-MYSQL_BEGIN = b"\x03BEGIN"  # COM_QUERY "BEGIN" as asyncmy sends it (Tortoise's transactions)
 
 
 # ---------------------------------------------------------------- database
@@ -97,49 +96,7 @@ async def fresh_database(base_url: str) -> AsyncIterator[str]:
 
 
 class DatabaseLink(TcpProxy):
-    """The TCP proxy between one process and MariaDB, which can also cut the link at the
-    worst moment: as a transaction begins (its BEGIN is swallowed and every connection of
-    the link is dropped), so the process is left with a half-open transaction."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        super().__init__(target_host, target_port)
-        self._armed = False
-        self.cut_during_begin = asyncio.Event()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.close()
-            return
-        self._writers.update({writer, up_writer})
-        try:
-            await asyncio.gather(self._upstream(reader, up_writer), self._pipe(up_reader, writer))
-        finally:
-            self._writers.difference_update({writer, up_writer})
-
-    async def _upstream(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
-            while data := await reader.read(65536):
-                if self._armed and MYSQL_BEGIN in data:
-                    self._armed = False
-                    await self.cut()
-                    self.cut_during_begin.set()
-                    return
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def cut_at_next_begin(self, wait: float) -> bool:
-        """Cut as the next transaction begins (or after ``wait`` seconds whatever happens);
-        returns whether a BEGIN was caught."""
-        self._armed = True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.cut_during_begin.wait(), wait)
-        self._armed = False
-        if self._server is not None:
-            await self.cut()
-        return self.cut_during_begin.is_set()
+    """The TCP proxy between one process and MariaDB (``cut_at_next_begin`` included)."""
 
 
 # ---------------------------------------------------------------- media directory faults

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,7 +47,13 @@ from schema.relay import to_global_id
 
 from factories import make_user
 from graphql_client import token_for
-from live_server import RunningServer, free_port, start_server, stop_server, wait_for
+from live_server import (
+    RunningServer,
+    server_process,
+    start_server,
+    stop_server,
+    wait_for,
+)
 
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=boundary"}
 
@@ -411,34 +415,7 @@ async def test_a_rotated_token_stops_working_at_once_in_another_process(
     if not settings.is_mysql:
         pytest.skip("two server processes need a shared database server (TEST_DB_URL)")
     camera = site.cameras[0]
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
-        "PORT": str(port),
-        "SEED_DEMO_DATA": "false",
-        "SIMULATOR_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_DIR": str(tmp_path / "media-b"),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "out"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "domcctv.cli", "serve", env=env, cwd=tmp_path
-    )
-    other = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            assert process.returncode is None, "server B exited"
-            try:
-                async with httpx.AsyncClient() as client:
-                    if (await client.get(f"{other}/health")).status_code == 200:
-                        break
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
+    async with server_process(settings, tmp_path) as other:
         assert await _status(other, camera.push_token) == 400  # B caches the device now
 
         await _rotate(server, settings, camera.index_code)  # on process A
@@ -448,9 +425,6 @@ async def test_a_rotated_token_stops_working_at_once_in_another_process(
 
         # "at once": the announcement, not B's 30-second cache, ends the old token
         await wait_for(refused, limit=3.0)
-    finally:
-        process.terminate()  # the server this test started, by its handle
-        await asyncio.wait_for(process.wait(), timeout=10)
 
 
 # ---------------------------------------------------------------- alert stream

@@ -10,9 +10,7 @@ disabled), 4401 = re-authenticate (token expired, rights changed).
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -48,7 +46,7 @@ from schema.relay import to_global_id
 from factories import PASSWORD, make_company, make_event, make_user, make_vehicle
 from gql_ws import closed_with, expect_ack, next_payload, open_session, ping, subscribe
 from graphql_client import gql, token_for
-from live_server import RunningServer, free_port, wait_for
+from live_server import RunningServer, free_port, server_process, wait_for
 from querycount import count_queries
 
 STREAM = "subscription { eventStream { kind event { id plate } } }"
@@ -548,26 +546,8 @@ async def test_logout_on_one_process_closes_the_connection_on_another(
         pytest.skip("needs TEST_DB_URL=mysql://... and TEST_REDIS_URL")
     operator = await make_user(Role.OPERATOR)
     token = await token_for(operator, settings)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.redis_url,
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
-        "PORT": str(port),
-        "SEED_DEMO_DATA": "false",
-        "SIMULATOR_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_DIR": str(tmp_path / "media-b"),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "out"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "domcctv.cli", "serve", env=env, cwd=tmp_path
-    )
-    try:
-        await _wait_healthy(f"http://127.0.0.1:{port}", process)
-        ws = await open_session(f"ws://127.0.0.1:{port}/graphql", token)
+    async with server_process(settings, tmp_path) as other:
+        ws = await open_session(other.replace("http", "ws") + "/graphql", token)
         await expect_ack(ws)
         await subscribe(ws, "1", STREAM)
         await asyncio.sleep(0.3)
@@ -575,20 +555,3 @@ async def test_logout_on_one_process_closes_the_connection_on_another(
         assert result["data"]["logout"]["__typename"] == "OkSuccess"
         code, reason, _ = await asyncio.wait_for(closed_with(ws), CLOSE_TIMEOUT)
         assert (code, reason) == (4403, "TOKEN_REVOKED")
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=10)
-
-
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(150):
-            if process.returncode is not None:
-                raise AssertionError(f"server B exited with {process.returncode}")
-            try:
-                if (await client.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("server B never became healthy")

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 
-import httpx
 import pytest
 
 from domcctv.domain.access import Role
@@ -15,25 +14,11 @@ from domcctv.domain.access import Role
 from factories import make_company, make_user, make_vehicle
 from gql_ws import expect_ack, next_payload, open_session, subscribe
 from graphql_client import token_for
-from live_server import free_port
+from live_server import server_process
 
 pytestmark = pytest.mark.mariadb
 
 STREAM = "subscription { eventStream { kind event { plate company { name } } } }"
-
-
-async def _wait_healthy(url: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(150):
-            if process.returncode is not None:
-                raise AssertionError(f"server B exited with {process.returncode}")
-            try:
-                if (await client.get(f"{url}/health")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("server B never became healthy")
 
 
 async def test_detection_on_process_a_reaches_subscriber_on_process_b(
@@ -44,27 +29,9 @@ async def test_detection_on_process_a_reaches_subscriber_on_process_b(
     company = await make_company(name="Andes")
     await make_vehicle(company, "HJKL42")
     operator = await make_user(Role.OPERATOR)
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.redis_url,
-        "REDIS_NAMESPACE": settings.redis_namespace,
-        "JWT_SECRET": settings.jwt_secret.get_secret_value(),
-        "PORT": str(port),
-        "SEED_DEMO_DATA": "false",
-        "SIMULATOR_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_DIR": str(tmp_path / "media-b"),
-        "MAIL_OUTBOX_DIR": str(tmp_path / "out"),
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "domcctv.cli", "serve", env=env, cwd=tmp_path
-    )
-    try:
-        await _wait_healthy(f"http://127.0.0.1:{port}", process)
+    async with server_process(settings, tmp_path) as other:
         ws = await open_session(
-            f"ws://127.0.0.1:{port}/graphql", await token_for(operator, settings)
+            other.replace("http", "ws") + "/graphql", await token_for(operator, settings)
         )
         try:
             await expect_ack(ws)
@@ -75,9 +42,6 @@ async def test_detection_on_process_a_reaches_subscriber_on_process_b(
             payload = await asyncio.wait_for(next_payload(ws), timeout=5)
         finally:
             await ws.close()
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), timeout=10)
     change = payload["data"]["eventStream"]
     assert change["kind"] == "CREATED"
     assert change["event"]["plate"] == "HJKL42"
