@@ -24,6 +24,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from domcctv.domain.errors import DomcctvError
 
@@ -116,6 +117,38 @@ class DomcctvSchema(strawberry.Schema):
         execution_context: ExecutionContext | None = None,
     ) -> None:
         log_errors(errors, execution_context)
+        if _is_subscription(execution_context):
+            # Each pushed event's errors go straight to the websocket, past ErrorPolicy (which
+            # sees the operation once): apply the same policy here, in the list that is sent.
+            errors[:] = [coded(error, execution_context) for error in errors]
+
+
+def _is_subscription(execution_context: ExecutionContext | None) -> bool:
+    if execution_context is None or execution_context.graphql_document is None:
+        return False
+    try:
+        return execution_context.operation_type is OperationType.SUBSCRIPTION
+    except RuntimeError:  # no such operation
+        return False
+
+
+def coded(error: GraphQLError, execution_context: ExecutionContext | None) -> GraphQLError:
+    """The error as the client sees it: its stable code, or masked with a request id."""
+    code = expected_code(error)
+    if code is not None:
+        return _with_code(error, code)
+    request_id = _request_id(error)
+    if request_id is None:  # not seen by DomcctvSchema.process_errors: log it here
+        log_errors([error], execution_context)
+        request_id = _request_id(error)
+    return GraphQLError(
+        f"Unexpected error (request {request_id}).",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": INTERNAL, "requestId": request_id},
+    )
 
 
 class ErrorPolicy(SchemaExtension):
@@ -134,24 +167,7 @@ class ErrorPolicy(SchemaExtension):
         errors = getattr(result, "errors", None)
         if not errors:
             return
-        result.errors = [self._process(e) for e in errors]  # type: ignore[union-attr]
-
-    def _process(self, error: GraphQLError) -> GraphQLError:
-        code = expected_code(error)
-        if code is not None:
-            return _with_code(error, code)
-        request_id = _request_id(error)
-        if request_id is None:  # not seen by DomcctvSchema.process_errors: log it here
-            log_errors([error], self.execution_context)
-            request_id = _request_id(error)
-        return GraphQLError(
-            f"Unexpected error (request {request_id}).",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions={"code": INTERNAL, "requestId": request_id},
-        )
+        result.errors = [coded(e, self.execution_context) for e in errors]  # type: ignore[union-attr]
 
 
 def _with_code(error: GraphQLError, code: str) -> GraphQLError:
