@@ -1,6 +1,6 @@
 """The one ingest pipeline behind push, alert stream and backfill.
 
-Reads are stored in batches (``record_plate_reads``): one transaction, one savepoint per read.
+Reads are stored in batches (``record_plate_reads``): one transaction per batch.
 Idempotent on the read's natural key (a unique index), so at-least-once delivery from the
 queue can never store a read twice. Reads of the same pass through another channel (same
 camera, plate and second) attach to the existing event; reads of the same plate by another
@@ -24,10 +24,10 @@ from domcctv.domain.access import Actor
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
 from domcctv.domain.reads import PlateRead, pass_key
-from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType
+from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType, WatchlistEntry
 from domcctv.services import audit, live
 from domcctv.services.clock import utcnow
-from domcctv.services.vehicles import company_for_plate
+from domcctv.services.vehicles import companies_for_plates
 
 logger = logging.getLogger(__name__)
 
@@ -80,14 +80,14 @@ def camera_json(read: PlateRead) -> dict[str, Any]:
 
 async def record_plate_reads(
     reads: Sequence[PlateRead], *, threshold: float, merge_window_seconds: int
-) -> list[IngestOutcome | Exception]:
-    """Store a batch of reads, each exactly once, in one transaction: one result per read.
+) -> list[IngestOutcome]:
+    """Store a batch of reads, each exactly once, in one transaction: one outcome per read.
 
-    Each read runs in its own savepoint, so a read that fails (a bug, a value the database
-    refuses) is rolled back alone and comes back as its exception while the others commit;
-    one commit, one camera update and one relay serve the whole batch, which is what lets the
-    consumer keep up with a camera burst. If the transaction itself fails (the database went
-    away), the exception propagates: nothing of the batch was stored.
+    One commit, one registry and watchlist lookup, one camera update and one relay serve the
+    whole batch, which is what lets the consumer keep up with a camera burst. Any failure
+    rolls the whole batch back and raises: the queue then retries the reads one by one
+    (``infra.queue.handle_batch``), so a bad read fails alone without costing the others a
+    savepoint each in the common case where nothing fails.
     """
     if not reads:
         return []
@@ -98,63 +98,61 @@ async def record_plate_reads(
             "natural_key", flat=True
         )
     }
-    results: list[IngestOutcome | Exception] = []
-    seen_cameras: set[str] = set()
-    async with in_transaction("default") as conn:
-        for read in reads:
-            if read.natural_key in stored:
-                results.append(IngestOutcome(IngestResult.DUPLICATE, None))
-                continue
-            try:
-                async with conn._in_transaction() as savepoint:
-                    outcome = await _record(read, threshold, merge_window_seconds, savepoint)
-            except IntegrityError as exc:
-                # The natural key was stored concurrently: idempotent success. Anything else
-                # the database refused stays with this read.
-                raced = (
-                    await PlateReadRecord.filter(natural_key=read.natural_key)
+    plates = [_plate(r.plate_text).normalized for r in reads]
+    batch = _Lookups(
+        owners=await companies_for_plates(p for p in plates if p != "UNKNOWN"),
+        watchlist=await live.active_watchlist(plates),
+    )
+    outcomes: list[IngestOutcome] = []
+    try:
+        async with in_transaction("default") as conn:
+            cameras: set[str] = set()
+            for read in reads:
+                if read.natural_key in stored:  # stored before, or earlier in this batch
+                    outcomes.append(IngestOutcome(IngestResult.DUPLICATE, None))
+                    continue
+                outcomes.append(await _record(read, threshold, merge_window_seconds, conn, batch))
+                stored.add(read.natural_key)
+                cameras.add(read.camera_code)
+            if cameras:
+                await (
+                    Camera.filter(code__in=sorted(cameras))
                     .using_db(conn)
-                    .exists()
+                    .update(last_seen_at=utcnow())
                 )
-                results.append(IngestOutcome(IngestResult.DUPLICATE, None) if raced else exc)
-                continue
-            except Exception as exc:  # this read's failure only; the batch goes on
-                logger.warning("read %s failed: %s", read.natural_key, exc)
-                results.append(exc)
-                continue
-            stored.add(read.natural_key)
-            seen_cameras.add(read.camera_code)
-            results.append(outcome)
-        if seen_cameras:
-            await (
-                Camera.filter(code__in=sorted(seen_cameras))
-                .using_db(conn)
-                .update(last_seen_at=utcnow())
-            )
-    return results
+    except IntegrityError:
+        # A single read whose natural key was stored concurrently: idempotent success.
+        if len(reads) == 1 and await PlateReadRecord.exists(natural_key=reads[0].natural_key):
+            return [IngestOutcome(IngestResult.DUPLICATE, None)]
+        raise
+    return outcomes
 
 
 async def record_plate_read(
     read: PlateRead, *, threshold: float, merge_window_seconds: int
 ) -> IngestOutcome:
     """Store one read exactly once and attach it to the right event (raises if it fails)."""
-    result = (
-        await record_plate_reads(
-            [read], threshold=threshold, merge_window_seconds=merge_window_seconds
-        )
-    )[0]
-    if isinstance(result, Exception):
-        raise result
-    return result
+    outcomes = await record_plate_reads(
+        [read], threshold=threshold, merge_window_seconds=merge_window_seconds
+    )
+    return outcomes[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    """What a batch loads once for all its reads: registry owners and watchlist entries."""
+
+    owners: dict[str, int]
+    watchlist: list[WatchlistEntry]
 
 
 async def _record(
-    read: PlateRead, threshold: float, window: int, conn: BaseDBAsyncClient
+    read: PlateRead, threshold: float, window: int, conn: BaseDBAsyncClient, batch: _Lookups
 ) -> IngestOutcome:
     """One read inside the batch's transaction: event, read record, audit, live push."""
     plate = _plate(read.plate_text)
     key = pass_key(read.camera_code, read.occurred_at, plate.normalized)
-    outcome = await _attach_or_create(read, plate, key, threshold, window, conn)
+    outcome = await _attach_or_create(read, plate, key, threshold, window, conn, batch)
     assert outcome.event is not None
     await PlateReadRecord.create(
         natural_key=read.natural_key,
@@ -190,12 +188,19 @@ async def _record(
             outcome.event,
             using_db=conn,
             check_watchlist=created,
+            watchlist=batch.watchlist,
         )
     return outcome
 
 
 async def _attach_or_create(
-    read: PlateRead, plate: Plate, key: str, threshold: float, window: int, conn: BaseDBAsyncClient
+    read: PlateRead,
+    plate: Plate,
+    key: str,
+    threshold: float,
+    window: int,
+    conn: BaseDBAsyncClient,
+    batch: _Lookups,
 ) -> IngestOutcome:
     same_pass = await PlateReadRecord.filter(pass_key=key).using_db(conn).first()
     if same_pass is not None:
@@ -228,7 +233,7 @@ async def _attach_or_create(
             return IngestOutcome(IngestResult.MERGED, candidate)
     company_id = None
     if plate.format is not PlateFormat.UNREAD:
-        company_id = await company_for_plate(plate.normalized)
+        company_id = batch.owners.get(plate.normalized)
     event = await Event.create(
         company_id=company_id,
         plate=plate.normalized,

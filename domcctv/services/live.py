@@ -7,6 +7,7 @@ Messages are staged in the transactional outbox (``services.outbox``) with the c
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -61,12 +62,18 @@ def event_from_snapshot(data: dict[str, Any]) -> Event:
 
 
 async def stage_event_change(
-    kind: str, event: Event, *, using_db: BaseDBAsyncClient, check_watchlist: bool = False
+    kind: str,
+    event: Event,
+    *,
+    using_db: BaseDBAsyncClient,
+    check_watchlist: bool = False,
+    watchlist: Sequence[WatchlistEntry] | None = None,
 ) -> None:
     """Stage the live push of a created or changed event in the change's own transaction.
 
     With ``check_watchlist`` (a new event, or a plate or company that changed) watchlist
-    alerts are staged too, so an entry fires however the event came to match it.
+    alerts are staged too, so an entry fires however the event came to match it. A batch
+    passes the active entries it already loaded (``watchlist``) instead of one query each.
     """
     message = {
         "v": 1,
@@ -78,16 +85,30 @@ async def stage_event_change(
     }
     await outbox.stage(events_channel(event.company_id), message, using_db=using_db)
     if check_watchlist:
-        await _stage_watchlist_alerts(event, using_db)
+        await _stage_watchlist_alerts(event, using_db, watchlist)
 
 
-async def _stage_watchlist_alerts(event: Event, conn: BaseDBAsyncClient) -> None:
+async def active_watchlist(
+    plates: Iterable[str], conn: BaseDBAsyncClient | None = None
+) -> list[WatchlistEntry]:
+    """Active entries that could match any of these plates (same OCR skeleton)."""
+    skeletons = sorted({skeleton(p) for p in plates if p != "UNKNOWN"})
+    if not skeletons:
+        return []
+    qs = WatchlistEntry.filter(plate_skeleton__in=skeletons, is_active=True)
+    return await (qs.using_db(conn) if conn is not None else qs)
+
+
+async def _stage_watchlist_alerts(
+    event: Event, conn: BaseDBAsyncClient, watchlist: Sequence[WatchlistEntry] | None
+) -> None:
     if event.plate == "UNKNOWN":
         return
-    entries = await WatchlistEntry.filter(
-        plate_skeleton=skeleton(event.plate), is_active=True
-    ).using_db(conn)
+    entries = watchlist if watchlist is not None else await active_watchlist([event.plate], conn)
+    wanted = skeleton(event.plate)
     for entry in entries:
+        if entry.plate_skeleton != wanted:
+            continue
         if entry.company_id is not None and entry.company_id != event.company_id:
             continue
         await outbox.stage(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -90,6 +92,14 @@ async def list_vehicles(
 
 
 async def company_for_plate(normalized_plate: str) -> int | None:
-    """Registry lookup used by ingest; exact match on the canonical plate."""
-    vehicle = await Vehicle.get_or_none(plate=normalized_plate, is_active=True)
-    return vehicle.company_id if vehicle else None
+    """Registry owner of one canonical plate (None if unregistered)."""
+    return (await companies_for_plates([normalized_plate])).get(normalized_plate)
+
+
+async def companies_for_plates(normalized_plates: Iterable[str]) -> dict[str, int]:
+    """The registry owner of each registered plate among these (one query for a batch)."""
+    plates = sorted(set(normalized_plates))
+    if not plates:
+        return {}
+    rows = await Vehicle.filter(plate__in=plates, is_active=True).values_list("plate", "company_id")
+    return {str(plate): int(company) for plate, company in rows}

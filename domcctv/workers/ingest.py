@@ -20,10 +20,10 @@ def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int) -> Ba
         # The pipeline stages its live pushes in the outbox, in its own transaction; they are
         # relayed as soon as it commits (or by the sweeper if that fails).
         async with outbox.delivering(bus):
-            results = await record_plate_reads(
+            await record_plate_reads(
                 reads, threshold=threshold, merge_window_seconds=merge_window_seconds
             )
-        return [result if isinstance(result, Exception) else None for result in results]
+        return [None] * len(reads)  # a failure raises: the queue retries the reads one by one
 
     return handle
 

@@ -147,3 +147,28 @@ async def test_a_flagged_read_time_is_stored_with_the_cameras_claim(db) -> None:
     assert stored.time_issue == "CLOCK_SKEW"
     assert stored.reported_time == claim
     assert stored.primary_camera["reportedTimeText"] == "2034-03-01T08:00:00Z"
+
+
+async def test_a_batch_stores_each_read_once_in_one_transaction(db) -> None:
+    from domcctv.services.ingest import record_plate_reads
+
+    company = await make_company()
+    await make_vehicle(company, "FK1234")
+    outcomes = await record_plate_reads(
+        [
+            read("uuid:CAM-1:a", plate="HJKL42"),
+            read("uuid:CAM-1:a", plate="HJKL42"),  # redelivered inside the same batch
+            read("uuid:CAM-1:b", plate="FK1234", at=T0 + timedelta(minutes=5)),
+        ],
+        threshold=85.0,
+        merge_window_seconds=60,
+    )
+    assert [o.result for o in outcomes] == [
+        IngestResult.CREATED,
+        IngestResult.DUPLICATE,
+        IngestResult.CREATED,
+    ]
+    assert await PlateReadRecord.all().count() == 2
+    registered = outcomes[2].event
+    assert registered is not None
+    assert registered.company_id == company.id  # the batch's registry lookup

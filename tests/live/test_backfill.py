@@ -27,12 +27,12 @@ class _Collect(DatabaseQueue):
 
     async def drain_now(self, settings: Settings) -> int:
         async def handle(reads):  # type: ignore[no-untyped-def]
-            results = await record_plate_reads(
+            await record_plate_reads(
                 reads,
                 threshold=settings.anpr_confidence_threshold,
                 merge_window_seconds=settings.event_merge_window_seconds,
             )
-            return [r if isinstance(r, Exception) else None for r in results]
+            return [None] * len(reads)
 
         return await self._drain(handle)
 
