@@ -22,6 +22,7 @@ from tortoise.context import TortoiseContext
 from tortoise.exceptions import OperationalError
 
 from domcctv.config import database_url_from_env
+from domcctv.infra.sargable_like import install_sargable_prefix_lookup
 from domcctv.infra.transaction_fix import install_begin_failure_cleanup
 
 MODELS_MODULES = ["domcctv.models"]
@@ -107,6 +108,7 @@ async def open_database(
     """Init Tortoise for this process; visible to every task when ``global_fallback``."""
     ensure_sqlite_dir(database_url)
     install_begin_failure_cleanup()  # a failed BEGIN must not leak its pooled connection
+    install_sargable_prefix_lookup()  # startswith as a plain LIKE (index range) on MariaDB
     context = await Tortoise.init(
         config=tortoise_config(database_url, pool_max=pool_max, separate_inbox=True),
         _enable_global_fallback=global_fallback,

@@ -135,8 +135,16 @@ async def test_every_index_and_unique_key_exists(db, table: str) -> None:
 async def test_search_indexes_lead_with_the_tenant(db) -> None:
     # tenant-scoped searches must be able to use an index that starts with company_id
     indexes = await _indexes("events")
-    assert indexes["search_combined"][0] == ("company_id", "plate", "event_time")
-    assert indexes["idx_event_company_skel"][0] == ("company_id", "plate_skeleton", "event_time")
+    # (each ends with status: prefix searches count and page from the index alone)
+    assert indexes["search_combined"][0] == ("company_id", "plate", "event_time", "id", "status")
+    assert indexes["idx_event_company_skel"][0] == (
+        "company_id",
+        "plate_skeleton",
+        "event_time",
+        "id",
+        "status",
+    )
+    assert indexes["idx_event_company_time"][0][:2] == ("company_id", "event_time")
 
 
 # --------------------------------------------------------------------------- from zero

@@ -60,16 +60,35 @@ class Event(Model):
 
     class Meta:
         table = "events"
+        # Each search index orders by (event_time, id), the page order (id is named where more
+        # columns follow, or InnoDB would append it after them), and ends with the columns a
+        # search checks but does not seek on (status; the plate columns on the time indexes),
+        # so a prefix search counts and picks its page from the index alone
+        # (services.search_plans): no row is read for a candidate.
         indexes = (
-            Index(fields=("event_time",), name="idx_event_time"),
-            Index(fields=("plate", "event_time"), name="idx_event_plate_time"),
-            Index(fields=("plate_skeleton", "event_time"), name="idx_event_skel_time"),
-            Index(fields=("company_id", "event_time"), name="idx_event_company_time"),
-            Index(fields=("company_id", "plate", "event_time"), name="search_combined"),
             Index(
-                fields=("company_id", "plate_skeleton", "event_time"), name="idx_event_company_skel"
+                fields=("event_time", "id", "status", "plate", "plate_skeleton"),
+                name="idx_event_time",
+            ),
+            Index(fields=("plate", "event_time", "id", "status"), name="idx_event_plate_time"),
+            Index(
+                fields=("plate_skeleton", "event_time", "id", "status"), name="idx_event_skel_time"
+            ),
+            Index(
+                fields=("company_id", "event_time", "id", "status", "plate", "plate_skeleton"),
+                name="idx_event_company_time",
+            ),
+            Index(
+                fields=("company_id", "plate", "event_time", "id", "status"), name="search_combined"
+            ),
+            Index(
+                fields=("company_id", "plate_skeleton", "event_time", "id", "status"),
+                name="idx_event_company_skel",
             ),
             Index(fields=("status", "has_basic_metadata"), name="idx_event_status_meta"),
+            # Rare states searched newest first: one status, or times that need a review.
+            Index(fields=("status", "event_time"), name="idx_event_status_time"),
+            Index(fields=("time_issue", "event_time"), name="idx_event_time_issue"),
             Index(fields=("camera_code", "event_time"), name="idx_event_camera_time"),
         )
 
@@ -105,8 +124,9 @@ class BasicEventMetadata(Model):
         table = "basic_event_metadata"
         indexes = (
             Index(fields=("company_id",), name="idx_meta_company"),
-            Index(fields=("guide_number",), name="idx_meta_guide"),
-            Index(fields=("company_id", "guide_number"), name="idx_meta_company_guide"),
+            # event_id included: a guide-number prefix finds its events from the index alone.
+            Index(fields=("guide_number", "event_id"), name="idx_meta_guide"),
+            Index(fields=("company_id", "guide_number", "event_id"), name="idx_meta_company_guide"),
         )
 
 

@@ -14,15 +14,15 @@ from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
 from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrection, ResourceType
-from domcctv.services import audit
+from domcctv.services import audit, search_plans
 from domcctv.services.pagination import (
     Page,
     PageRequest,
-    fetch_page,
     parse_time_id_cursor,
     time_id_cursor,
 )
 from domcctv.services.scoping import events_in, metadata_in
+from domcctv.services.search_plans import PrefixColumn, PrefixSearch
 from domcctv.services.validation import as_utc
 
 CAMERA_CODE_MAX_LENGTH = 64  # events.camera_code
@@ -75,13 +75,26 @@ def _plate_q(text: str, mode: PlateMatch) -> Q:
     if mode is PlateMatch.EXACT:
         return Q(plate=norm)
     if mode is PlateMatch.PREFIX:
-        return Q(plate__startswith=norm)
+        return search_plans.prefix_q(PrefixColumn.PLATE, norm)
     if mode is PlateMatch.OCR:
         return Q(plate_skeleton=skeleton(norm))
-    return Q(plate_skeleton__startswith=skeleton(norm))
+    return search_plans.prefix_q(PrefixColumn.SKELETON, skeleton(norm))
 
 
-async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
+def _guide_prefix(text: str) -> str:
+    return text.strip()[:50]
+
+
+def _documented_with_guide(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
+    """Scoped metadata rows whose guide number starts with the filter's text."""
+    assert flt.guide_number
+    qs = metadata_in(actor.scope).filter(guide_number__startswith=_guide_prefix(flt.guide_number))
+    if flt.company_id is not None:
+        qs = qs.filter(company_id=flt.company_id)
+    return qs
+
+
+async def _apply(actor: Actor, flt: EventFilter, *, guide: bool = True) -> QuerySet[Event]:
     since, until = as_utc(flt.since), as_utc(flt.until)
     if since and until and since >= until:
         raise InvalidInput.single("until", FieldCode.OUT_OF_RANGE, "until must be after since")
@@ -115,12 +128,75 @@ async def _apply(actor: Actor, flt: EventFilter) -> QuerySet[Event]:
         qs = qs.filter(low_confidence=flt.low_confidence)
     if flt.time_issue is not None:
         qs = qs.filter(time_issue__isnull=not flt.time_issue)
-    if flt.guide_number:
-        guide = flt.guide_number.strip()[:50]
+    if flt.guide_number and guide:
         # A subquery, not a capped id list: any cap silently drops matching events.
-        documented = metadata_in(actor.scope).filter(guide_number__startswith=guide)
+        documented = _documented_with_guide(actor, flt)
         qs = qs.filter(id__in=Subquery(documented.values("event_id")))
     return qs
+
+
+def _after(cursor: str) -> Q:
+    """Rows after a (time, id) cursor, newest first. The redundant ``event_time <= t`` keeps
+    the condition an index range at any depth (an OR alone is not one)."""
+    moment, last_id = parse_time_id_cursor(cursor)
+    return Q(event_time__lte=moment) & (
+        Q(event_time__lt=moment) | Q(event_time=moment, id__lt=last_id)
+    )
+
+
+def _by_company(actor: Actor, flt: EventFilter) -> bool:
+    """A company_id equality leads the query (the company-first indexes serve it)."""
+    return not actor.scope.all_companies or flt.company_id is not None or flt.unassigned is True
+
+
+async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[Event]:
+    """The page plus one row (to tell whether another follows), by the plan its shape needs
+    (``services.search_plans``)."""
+    limit = page.first + 1
+    plate_prefix = flt.plate and flt.plate_match in (PlateMatch.PREFIX, PlateMatch.OCR_PREFIX)
+    guide_plan = bool(flt.guide_number) and not flt.plate
+    qs = await _apply(actor, flt, guide=not guide_plan)
+    if page.after:
+        qs = qs.filter(_after(page.after))
+    rows = events_in(actor.scope)
+    if guide_plan:
+        return await search_plans.guide_page(
+            qs,
+            _documented_with_guide(actor, flt),
+            by_company=not actor.scope.all_companies or flt.company_id is not None,
+            limit=limit,
+            rows=rows,
+        )
+    if plate_prefix:
+        column = (
+            PrefixColumn.PLATE if flt.plate_match is PlateMatch.PREFIX else PrefixColumn.SKELETON
+        )
+        search = PrefixSearch(column, by_company=_by_company(actor, flt))
+        return await search_plans.prefix_page(qs, search, limit, rows=rows)
+    ids = await search_plans.page_ids(qs, limit, index=_plain_index(actor, flt))
+    return await search_plans.rows_in_order(rows, ids)
+
+
+def _plain_index(actor: Actor, flt: EventFilter) -> str:
+    """The time-ordered index whose leading equality serves this filter best.
+
+    MariaDB, left alone, takes the range "status is not ARCHIVED" on a status index and sorts
+    the whole table for a page of 50: every shape names its index instead.
+    """
+    by_company = _by_company(actor, flt)
+    if flt.plate and flt.plate_match is PlateMatch.EXACT:
+        return "search_combined" if by_company else "idx_event_plate_time"
+    if flt.plate and flt.plate_match is PlateMatch.OCR:
+        return "idx_event_company_skel" if by_company else "idx_event_skel_time"
+    if by_company:
+        return "idx_event_company_time"
+    if flt.camera_code:
+        return "idx_event_camera_time"
+    if flt.time_issue:
+        return "idx_event_time_issue"
+    if len(flt.statuses) == 1:
+        return "idx_event_status_time"
+    return "idx_event_time"
 
 
 async def search_events(
@@ -128,12 +204,10 @@ async def search_events(
 ) -> Page[Event]:
     """Newest first, keyset-paginated on (event_time, id); audited as SEARCH_EVENTS."""
     _require_search(actor)
-    qs = await _apply(actor, flt)
-    if page.after:
-        moment, last_id = parse_time_id_cursor(page.after)
-        qs = qs.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=last_id))
-    result = await fetch_page(
-        qs, page, ("-event_time", "-id"), lambda r: time_id_cursor(r.event_time, r.id)
+    rows = await _page_rows(actor, flt, page)
+    items = rows[: page.first]
+    result = Page(
+        items, [time_id_cursor(r.event_time, r.id) for r in items], len(rows) > page.first
     )
     if audit_search:
         await audit.record(
