@@ -46,6 +46,7 @@ from domcctv.seed import seed_demo_data
 from domcctv.services import outbox
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
+from domcctv.services.session_cache import SessionCache
 from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
@@ -81,6 +82,7 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         limiter=RedisRateLimiter(redis, settings.redis_namespace)
         if redis is not None
         else InProcessRateLimiter(),
+        session_cache=SessionCache(settings.session_cache_seconds),
     )
 
 
@@ -186,6 +188,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     )
                 workers.start_soon(lambda: run_outbox_sweeper(services.bus))
                 workers.start_soon(lambda: receiver.follow_device_changes(services.bus))
+                if services.session_cache is not None:
+                    cache = services.session_cache
+                    workers.start_soon(lambda: cache.follow(services.bus))
                 if settings.alert_stream_enabled:
                     workers.start_soon(
                         lambda: supervise_alert_streams(

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = Field(min_length=32)
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=7 * 86_400, ge=300)
+    # How long a process may reuse a verified session (+ user + grants) without reading it
+    # again; session notices drop it at once, so this only bounds a lost notice. 0 = off.
+    session_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lockout_seconds: int = Field(default=900, ge=1)

@@ -94,12 +94,17 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         self.connections = ConnectionRegistry(services.bus)
         super().__init__(**kwargs)
 
-    async def _authenticate(self, ctx: Context, token: str | None) -> None:
+    async def _authenticate(self, ctx: Context, token: str | None, *, cached: bool) -> None:
+        """``cached``: a session verified moments ago may be reused (HTTP requests); a
+        websocket, which may stay open for hours, reads it from the database."""
         if token is None:
             return
         try:
             actor = await auth_service.authenticate(
-                token, tokens=self.services.tokens, info=ctx.request_info
+                token,
+                tokens=self.services.tokens,
+                info=ctx.request_info,
+                cache=self.services.session_cache if cached else None,
             )
         except AuthenticationFailed as exc:
             ctx.auth_error = exc.code.value
@@ -247,7 +252,9 @@ class DomcctvGraphQL(GraphQL[Context, None]):
             loaders=Loaders.for_actor(actor),
         )
         if isinstance(request, Request):
-            await self._authenticate(ctx, _bearer(request.headers.get("authorization")))
+            await self._authenticate(
+                ctx, _bearer(request.headers.get("authorization")), cached=True
+            )
         return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -256,7 +263,7 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         and reconnect), any other failure with 4403. The ack carries the token's expiry: the
         client re-authenticates before it with a ``ping`` (see resolvers/ws_sessions.py)."""
         token = payload_token(context.connection_params)
-        await self._authenticate(context, token)
+        await self._authenticate(context, token, cached=False)
         if not context.authenticated:
             if context.auth_error == ErrorCode.TOKEN_EXPIRED:
                 raise ConnectionUnauthorized(ErrorCode.TOKEN_EXPIRED.value)

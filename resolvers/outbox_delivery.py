@@ -2,7 +2,9 @@
 
 Services stage pushes in the outbox inside their transactions; this extension publishes the
 operation's own rows right after it, so a mutation's subscribers hear of it at once, and the
-sweeper only ever handles what a failure left behind.
+sweeper only ever handles what a failure left behind. This process's session cache hears the
+session notices among them as they are published, so the next request here reads the session
+again whatever the bus's latency.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ class OutboxDelivery(SchemaExtension):
     """Wraps each operation in ``outbox.delivering`` with the process bus."""
 
     async def on_operation(self) -> AsyncIterator[None]:
-        context = self.execution_context.context
-        bus = getattr(getattr(context, "services", None), "bus", None)
-        async with outbox.delivering(bus):
+        services = getattr(self.execution_context.context, "services", None)
+        bus = getattr(services, "bus", None)
+        cache = getattr(services, "session_cache", None)
+        async with outbox.delivering(bus, local=cache.observe if cache is not None else None):
             yield

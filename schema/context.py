@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from domcctv.services.auth import RequestInfo
     from domcctv.services.mailer import Mailer
     from domcctv.services.security import AccessTokens
+    from domcctv.services.session_cache import SessionCache
 
 
 def anonymous_actor(ip: str = "", user_agent: str = "") -> Actor:
@@ -83,6 +84,7 @@ class AppServices:
     camera_directory: Any = None
     limiter: Any = None
     ingest_queue: Any = None
+    session_cache: SessionCache | None = None
 
 
 @dataclass

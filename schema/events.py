@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Self
 
@@ -47,10 +48,19 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
+Signer = Callable[[str], str]
+
+
 @strawberry.type(description="A picture taken by a camera for this read.")
 class EvidencePicture:
     kind: str = strawberry.field(description="licensePlate, detection or vehicle.")
-    url: str = strawberry.field(description="Short-lived signed URL of the JPEG.")
+    path: strawberry.Private[str]
+    signer: strawberry.Private[Signer | None]
+
+    @strawberry.field(description="Short-lived signed URL of the JPEG.")
+    def url(self) -> str:
+        # Signed only when selected: a listing that shows no picture computes no HMAC.
+        return self.signer(self.path) if self.signer else ""
 
 
 @strawberry.type(description="One camera's reading of the plate.")
@@ -65,7 +75,16 @@ class CameraRead:
     )
     direction: str | None = strawberry.field(description="forward / reverse, if reported.")
     source: str = strawberry.field(description="push, alertStream, backfill or manual.")
-    pictures: list[EvidencePicture] = strawberry.field(description="Its pictures.")
+    picture_data: strawberry.Private[list[dict[str, Any]]]
+    signer: strawberry.Private[Signer | None]
+
+    @strawberry.field(description="Its pictures.")
+    def pictures(self) -> list[EvidencePicture]:
+        return [
+            EvidencePicture(kind=str(p.get("kind", "")), path=str(p["path"]), signer=self.signer)
+            for p in self.picture_data
+            if p.get("path")
+        ]
 
 
 @strawberry.type(description="A documentary video file attached to the event.")
@@ -141,14 +160,9 @@ class PlateCorrection:
         )
 
 
-def _camera_read(data: dict[str, Any] | None, signer: Any) -> CameraRead | None:
+def _camera_read(data: dict[str, Any] | None, signer: Signer | None) -> CameraRead | None:
     if not data:
         return None
-    pictures = [
-        EvidencePicture(kind=str(p.get("kind", "")), url=signer(str(p["path"])) if signer else "")
-        for p in data.get("pictures", [])
-        if p.get("path")
-    ]
     return CameraRead(
         camera_code=str(data.get("code", "")),
         camera_name=str(data.get("name", "")),
@@ -157,7 +171,8 @@ def _camera_read(data: dict[str, Any] | None, signer: Any) -> CameraRead | None:
         read_at=_moment(data.get("readAt")),
         direction=data.get("direction"),
         source=str(data.get("source", "manual")),
-        pictures=pictures,
+        picture_data=list(data.get("pictures") or []),
+        signer=signer,
     )
 
 
@@ -195,16 +210,39 @@ class Event(Node):
     created_at: datetime = strawberry.field(description="When it was recorded.")
     updated_at: datetime = strawberry.field(description="Last change.")
     processed_at: datetime | None = strawberry.field(description="First documentation time.")
-    primary_camera: CameraRead | None = strawberry.field(description="Primary camera read.")
-    secondary_camera: CameraRead | None = strawberry.field(
-        description="Second camera that read the same pass, if any."
-    )
-    documentary_videos: list[DocumentaryVideo] = strawberry.field(
-        description="Video files attached as evidence."
-    )
-    thumbnail_url: str | None = strawberry.field(description="Signed URL of the thumbnail.")
+    # The camera reads, videos and thumbnail are built (and their URLs signed) only when
+    # selected: a listing of plates and times does no per-row JSON walking or HMAC.
+    primary_camera_data: strawberry.Private[dict[str, Any] | None]
+    secondary_camera_data: strawberry.Private[dict[str, Any] | None]
+    video_data: strawberry.Private[list[dict[str, Any]] | None]
+    thumbnail_path: strawberry.Private[str | None]
+    signer: strawberry.Private[Signer | None]
     company_id: strawberry.Private[int | None]
     event_pk: strawberry.Private[int]
+
+    @strawberry.field(description="Primary camera read.")
+    def primary_camera(self) -> CameraRead | None:
+        return _camera_read(self.primary_camera_data, self.signer)
+
+    @strawberry.field(description="Second camera that read the same pass, if any.")
+    def secondary_camera(self) -> CameraRead | None:
+        return _camera_read(self.secondary_camera_data, self.signer)
+
+    @strawberry.field(description="Video files attached as evidence.")
+    def documentary_videos(self) -> list[DocumentaryVideo]:
+        return [
+            DocumentaryVideo(
+                camera_code=str(v.get("cameraId", "")),
+                filename=str(v.get("filename", "")),
+                duration_seconds=float(v.get("duration", 0)),
+                size_bytes=int(v.get("size", 0)),
+            )
+            for v in (self.video_data or [])
+        ]
+
+    @strawberry.field(description="Signed URL of the thumbnail.")
+    def thumbnail_url(self) -> str | None:
+        return self.signer(self.thumbnail_path) if self.signer and self.thumbnail_path else None
 
     @strawberry.field(description="Owning company (null while the plate is unassigned).")
     async def company(self, info: strawberry.Info) -> Company | None:
@@ -224,16 +262,7 @@ class Event(Node):
         return [PlateCorrection.from_model(r) for r in rows]
 
     @classmethod
-    def from_model(cls, e: EventModel, signer: Any = None) -> Self:
-        videos = [
-            DocumentaryVideo(
-                camera_code=str(v.get("cameraId", "")),
-                filename=str(v.get("filename", "")),
-                duration_seconds=float(v.get("duration", 0)),
-                size_bytes=int(v.get("size", 0)),
-            )
-            for v in (e.documentary_videos or [])
-        ]
+    def from_model(cls, e: EventModel, signer: Signer | None = None) -> Self:
         return cls(
             id=to_global_id("Event", e.id),
             database_id=e.id,
@@ -252,10 +281,11 @@ class Event(Node):
             created_at=e.created_at,
             updated_at=e.updated_at,
             processed_at=e.processed_at,
-            primary_camera=_camera_read(e.primary_camera, signer),
-            secondary_camera=_camera_read(e.secondary_camera, signer),
-            documentary_videos=videos,
-            thumbnail_url=signer(e.thumbnail_path) if signer and e.thumbnail_path else None,
+            primary_camera_data=e.primary_camera,
+            secondary_camera_data=e.secondary_camera,
+            video_data=e.documentary_videos,
+            thumbnail_path=e.thumbnail_path,
+            signer=signer,
             company_id=e.company_id,
             event_pk=e.id,
         )

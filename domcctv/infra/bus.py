@@ -55,6 +55,19 @@ class Subscription:
             self.dropped = True
             logger.warning("dropping a slow subscriber (queue of %s full)", QUEUE_SIZE)
 
+    def pending(self) -> list[dict[str, Any]]:
+        """The messages already delivered to this subscriber and not yet consumed, taken now
+        without waiting (a reader that must act on every delivered message before it answers
+        drains them here; ``messages()`` then simply does not see them)."""
+        taken: list[dict[str, Any]] = []
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return taken
+            if item is not None:
+                taken.append(item)
+
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         while True:
             if self.dropped and self.queue.empty():
@@ -69,6 +82,14 @@ class Bus(Protocol):
     """What services and subscriptions need from the bus."""
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None: ...
+
+    @property
+    def delivery_epoch(self) -> int | None:
+        """None while messages published by other processes cannot reach this one (the Redis
+        subscription is down or not started); otherwise a number that changes whenever
+        delivery resumed after a gap. A process-local cache kept valid by announcements serves
+        only while it is not None, and forgets everything when it changes."""
+        ...
 
     def subscribe(
         self, accepts: Callable[[str, dict[str, Any]], bool]
@@ -124,6 +145,10 @@ class InProcessBus(_LocalFanout):
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         self.dispatch(channel, message)
 
+    @property
+    def delivery_epoch(self) -> int | None:
+        return 0  # every message is published in this process: delivery never has a gap
+
     async def start(self) -> None:
         return None
 
@@ -159,6 +184,12 @@ class RedisBus(_LocalFanout):
         self._replay = replay
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._subscribed = 0  # successful (re)subscriptions so far
+        self._epoch: int | None = None
+
+    @property
+    def delivery_epoch(self) -> int | None:
+        return self._epoch
 
     async def publish(self, channel: str, message: dict[str, Any]) -> None:
         await self._redis.publish(
@@ -175,6 +206,8 @@ class RedisBus(_LocalFanout):
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.psubscribe(f"{self._prefix}domcctv:*")
+                self._subscribed += 1
+                self._epoch = self._subscribed
                 self._ready.set()
                 if lost_since is not None:
                     logger.warning("Redis bus subscription restored; replaying missed messages")
@@ -185,11 +218,13 @@ class RedisBus(_LocalFanout):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                self._epoch = None
                 if lost_since is None:
                     lost_since = datetime.now(UTC) - LOSS_DETECTION_MARGIN
                     logger.warning("Redis bus subscription lost (%s); resubscribing", exc)
                 await asyncio.sleep(1)
             finally:
+                self._epoch = None  # this subscription is over (lost or cancelled)
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
 

@@ -26,7 +26,7 @@ from domcctv.models import (
 )
 from domcctv.services import audit
 from domcctv.services.clock import utcnow
-from domcctv.services.permissions import effective_permissions
+from domcctv.services.permissions import effective_permissions, standing_of
 from domcctv.services.security import (
     AccessTokens,
     dummy_hash,
@@ -36,6 +36,7 @@ from domcctv.services.security import (
     token_digest,
     verify_password,
 )
+from domcctv.services.session_cache import SessionCache, VerifiedSession
 from domcctv.services.sessions import NoticeReason, stage_user_notice
 
 EMAIL_MAX_LENGTH = 100  # users.email
@@ -333,20 +334,53 @@ async def logout(actor: Actor) -> None:
         )
 
 
-async def authenticate(access_token: str, *, tokens: AccessTokens, info: RequestInfo) -> Actor:
-    """Access token -> Actor; fails if the session was revoked or the user disabled."""
+async def authenticate(
+    access_token: str,
+    *,
+    tokens: AccessTokens,
+    info: RequestInfo,
+    cache: SessionCache | None = None,
+) -> Actor:
+    """Access token -> Actor; fails if the session was revoked or the user disabled.
+
+    With ``cache``, a session verified in the last few seconds is not read again (see
+    ``services.session_cache``: any change to the user's sessions or rights drops it)."""
     claims = tokens.verify(access_token)
-    return await session_actor(claims.session_id, claims.user_id, info)
+    if cache is None:
+        return await session_actor(claims.session_id, claims.user_id, info)
+    verified = cache.lookup(claims.session_id)
+    if verified is None:
+        mark = cache.mark()
+        verified = await verify_session(claims.session_id, claims.user_id)
+        cache.keep(verified, mark)
+    elif verified.user_id != claims.user_id:
+        raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
+    return verified.actor(info.ip_address, info.user_agent)
 
 
 async def session_actor(session_id: str, user_id: int, info: RequestInfo) -> Actor:
     """The actor of a live session, read now: fails (TOKEN_REVOKED / ACCOUNT_DISABLED) if the
     session was revoked, belongs to someone else, or the user was disabled. Also how a
     long-lived connection re-checks the session it authenticated with."""
+    verified = await verify_session(session_id, user_id)
+    return verified.actor(info.ip_address, info.user_agent)
+
+
+async def verify_session(session_id: str, user_id: int) -> VerifiedSession:
+    """Read the session, its user and the user's grants now (see ``session_actor``)."""
     session = await AuthSession.get_or_none(id=session_id).select_related("user")
     if session is None or session.revoked_at is not None or session.user_id != user_id:
         raise AuthenticationFailed("Session was revoked", code=ErrorCode.TOKEN_REVOKED)
     user = session.user
     if not user.is_active:
         raise AuthenticationFailed("Account disabled", code=ErrorCode.ACCOUNT_DISABLED)
-    return await build_actor(user, session.id, info)
+    standing = await standing_of(user)
+    return VerifiedSession(
+        session_id=session.id,
+        user_id=user.id,
+        role=user.role,
+        company_id=user.company_id,
+        permissions=standing.permissions,
+        display_name=user.full_name,
+        held_until=min((end for end in standing.held.values() if end is not None), default=None),
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,9 +48,16 @@ async def stage(channel: str, message: dict[str, Any], *, using_db: BaseDBAsyncC
     return row_id
 
 
+# Told of each message this process relays, just before it is published (see ``delivering``).
+LocalHook = Callable[[str, dict[str, Any]], None]
+
+
 @contextlib.asynccontextmanager
-async def delivering(bus: Bus | None) -> AsyncIterator[None]:
-    """Relay, when the block ends, what it staged (only rows that were really committed)."""
+async def delivering(bus: Bus | None, *, local: LocalHook | None = None) -> AsyncIterator[None]:
+    """Relay, when the block ends, what it staged (only rows that were really committed).
+
+    ``local`` hears each relayed message before it is published, so this process's own caches
+    apply a change at once rather than when the bus brings the message back."""
     ids: list[int] = []
     token = _staged.set(ids)
     try:
@@ -59,17 +66,21 @@ async def delivering(bus: Bus | None) -> AsyncIterator[None]:
         _staged.reset(token)
         if ids and bus is not None:
             try:
-                await relay(bus, ids=ids)
+                await relay(bus, ids=ids, local=local)
             except Exception:
                 # The rows stay; the sweeper publishes them. The change itself is committed.
                 logger.warning("live push deferred to the outbox sweeper", exc_info=True)
 
 
 async def relay(
-    bus: Bus, *, ids: list[int] | None = None, older_than: timedelta | None = None
+    bus: Bus,
+    *,
+    ids: list[int] | None = None,
+    older_than: timedelta | None = None,
+    local: LocalHook | None = None,
 ) -> int:
     """Publish unpublished outbox rows (the given ids, or the oldest ones) and stamp them
-    published; returns how many."""
+    published; returns how many. ``local`` hears each message just before it is published."""
     async with in_transaction("default") as conn:
         qs = LiveOutbox.filter(published_at__isnull=True).using_db(conn)
         if ids is not None:
@@ -78,7 +89,10 @@ async def relay(
             qs = qs.filter(created_at__lte=utcnow() - older_than)
         rows = await qs.order_by("id").limit(RELAY_BATCH).select_for_update(skip_locked=True)
         for row in rows:
-            await bus.publish(row.channel, {**row.message, "mid": row.id})
+            message = {**row.message, "mid": row.id}
+            if local is not None:
+                local(row.channel, message)
+            await bus.publish(row.channel, message)
         if rows:
             await (
                 LiveOutbox.filter(id__in=[r.id for r in rows])
