@@ -27,6 +27,7 @@ from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
+from resolvers.shared_execution import install_shared_subscription_events
 from resolvers.users import UserMutation, UserQuery
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
@@ -78,6 +79,7 @@ def build_schema(
     requests (production default); signed-in users may always introspect.
     """
     install_per_event_memo()
+    install_shared_subscription_events()  # one execution per distinct subscription and push
     checks = request_checks(
         DocumentLimits(max_depth=max_depth, max_aliases=max_aliases, max_selections=max_selections),
         max_document_chars=max_document_chars,
