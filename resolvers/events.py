@@ -46,6 +46,7 @@ def _filter(i: EventFilterInput | None) -> EventFilter:
         documented=i.documented,
         low_confidence=i.low_confidence,
         time_issue=i.time_issue,
+        text=i.text,
         include_archived=i.include_archived,
     )
 

@@ -136,6 +136,12 @@ class EventFilterInput:
         description="True: only events whose camera time was not usable (timeIssue set, "
         "needing a time review); false: only the others.",
     )
+    text: str | None = strawberry.field(
+        default=None,
+        description="Words in the documentation (guide number, origin project, cargo, "
+        "observations): every word of at least 3 letters or digits must start a word of one "
+        "of those fields; case and accents are ignored.",
+    )
     include_archived: bool = strawberry.field(
         default=False, description="Also archived events (needs ADVANCED_SEARCH)."
     )

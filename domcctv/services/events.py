@@ -14,7 +14,7 @@ from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
 from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrection, ResourceType
-from domcctv.services import audit, search_plans
+from domcctv.services import audit, search_plans, text_search
 from domcctv.services.pagination import (
     Page,
     PageRequest,
@@ -53,6 +53,7 @@ class EventFilter:
     documented: bool | None = None
     low_confidence: bool | None = None
     time_issue: bool | None = None  # events whose time needs a review (camera clock unusable)
+    text: str | None = None  # words in the documentation (services.text_search)
     include_archived: bool = False
 
 
@@ -155,10 +156,27 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     limit = page.first + 1
     plate_prefix = flt.plate and flt.plate_match in (PlateMatch.PREFIX, PlateMatch.OCR_PREFIX)
     guide_plan = bool(flt.guide_number) and not flt.plate
+    words = text_search.search_words(flt.text) if flt.text is not None else []
+    text_plan = bool(words) and not flt.plate and not flt.guide_number
     qs = await _apply(actor, flt, guide=not guide_plan)
     if page.after:
         qs = qs.filter(_after(page.after))
     rows = events_in(actor.scope)
+    documents_of = actor.scope.company_id if not actor.scope.all_companies else flt.company_id
+    if text_plan:
+        return await text_search.text_page(
+            qs,
+            metadata_in(actor.scope),
+            words,
+            company_id=documents_of,
+            by_company=_by_company(actor, flt),
+            limit=limit,
+            rows=rows,
+        )
+    if words:
+        qs = qs.filter(
+            await text_search.text_condition(metadata_in(actor.scope), words, documents_of)
+        )
     if guide_plan:
         return await search_plans.guide_page(
             qs,

@@ -59,6 +59,12 @@ _SORT_INDEX = {
 _TIME_INDEX = {False: "idx_event_time", True: "idx_event_company_time"}
 _GUIDE_INDEX = {False: "idx_meta_guide", True: "idx_meta_company_guide"}
 
+
+def time_index(by_company: bool) -> str:
+    """The index walked newest first (company first when a company leads the query)."""
+    return _TIME_INDEX[by_company]
+
+
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

@@ -126,10 +126,11 @@ async def seeded(db: str) -> dict[str, Any]:
     await conn.execute_script(
         f"""
         INSERT INTO basic_event_metadata (event_id, company_id, guide_number, origin_project,
-            cargo_description, ready_for_detailed_processing, created_by_id, created_at,
-            updated_at)
+            cargo_description, observations, ready_for_detailed_processing, created_by_id,
+            created_at, updated_at)
         SELECT id, company_id, CONCAT('GD-', LPAD(id % 90000, 6, '0')), 'Proyecto Norte',
-            'Áridos', 0, {author.id}, UTC_TIMESTAMP(), UTC_TIMESTAMP()
+            'Áridos', IF(id % 500 = 0, 'Sellos rotos', 'Sin novedad'), 0, {author.id},
+            UTC_TIMESTAMP(), UTC_TIMESTAMP()
         FROM events WHERE has_basic_metadata = 1
         """
     )
@@ -177,6 +178,9 @@ def _shapes(company: int) -> list[tuple[str, Actor, EventFilter]]:
         ("guide prefix 3", staff, EventFilter(guide_number="GD-")),
         ("guide prefix 6", staff, EventFilter(guide_number="GD-012")),
         ("client guide", client, EventFilter(guide_number="GD-01")),
+        ("text rare", staff, EventFilter(text="sellos")),
+        ("text common", staff, EventFilter(text="aridos")),
+        ("client text common", client, EventFilter(text="proyecto norte")),
         ("documented", staff, EventFilter(documented=True)),
         ("unassigned", staff, EventFilter(unassigned=True)),
         ("validated", staff, EventFilter(statuses=(EventStatus.VALIDATED,))),

@@ -247,6 +247,7 @@ PATHS: list[Path] = [
     Path("events: A's plate, OCR prefix", EVENTS, flt(plate="HJK", plateMatch="OCR_PREFIX"), empty),
     Path("events: A's guide number", EVENTS, flt(guideNumber="GA-7781"), empty),
     Path("events: A's guide prefix", EVENTS, flt(guideNumber="GA"), empty),
+    Path("events: A's guide as text", EVENTS, flt(text="7781"), empty),
     Path("events: A's camera", EVENTS, flt(cameraCode="CAM-ATACAMA"), empty),
     Path("events: unassigned", EVENTS, flt(unassigned=True), empty),
     Path("events: unassigned plate", EVENTS, flt(plate="ZZTT99"), empty),

@@ -1,0 +1,141 @@
+"""Text search over what operators wrote about events: guide number, origin project, cargo
+and observations (the ``text`` filter of a search).
+
+Every word of the query must appear, as a word or the start of one, in any of those fields,
+ignoring case and accents ("arido" finds "Áridos"). The index is a FULLTEXT index on
+MariaDB/MySQL and an FTS5 table on SQLite (migration 0007). Like a prefix, a word can match a
+few documents or half of them, so the page is reached in one of two ways
+(``services.search_plans`` explains the trade-off):
+
+* **few matches** (up to ``TEXT_ID_CAP``): the full-text index gives the documents' event ids,
+  and the page is found among those events by primary key;
+* **many matches** (MariaDB only): the time index is walked newest first and each event's
+  documentation is checked on the spot (``LIKE 'word%' OR LIKE '% word%'`` per field, under
+  the column's case- and accent-insensitive collation) until the page is full. A full-text
+  lookup of a word found in a third of the documents would read all of them to return 50.
+
+SQLite (the embedded, single-site default) always takes the first way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tortoise import connections
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from domcctv.domain.errors import FieldCode, InvalidInput
+from domcctv.models import BasicEventMetadata, Event
+from domcctv.services import search_plans
+
+TEXT_ID_CAP = 20_000
+"""Up to this many matching documents, their events are paged by id; beyond, the time index."""
+
+MIN_WORD = 3  # InnoDB's default innodb_ft_min_token_size: shorter words are not indexed
+MAX_WORDS = 8
+MAX_WORD = 40
+TEXT_FIELDS = ("guide_number", "origin_project", "cargo_description", "observations")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a text query (lower case, at least ``MIN_WORD`` characters), or a typed
+    error when there is none to search for."""
+    words = [w.lower()[:MAX_WORD] for w in _WORD.findall(text) if len(w) >= MIN_WORD]
+    unique = list(dict.fromkeys(words))[:MAX_WORDS]
+    if not unique:
+        raise InvalidInput.single(
+            "text",
+            FieldCode.INVALID_FORMAT,
+            f"Text search needs a word of at least {MIN_WORD} letters or digits",
+        )
+    return unique
+
+
+def _is_sqlite() -> bool:
+    return bool(connections.get("default").capabilities.dialect == "sqlite")
+
+
+async def _matching_event_ids(
+    words: list[str], company_id: int | None, cap: int | None
+) -> list[int] | None:
+    """Event ids of the documents containing every word (None: more than ``cap``); on SQLite
+    only those of ``company_id`` when one is given."""
+    conn = connections.get("default")
+    limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
+    if _is_sqlite():
+        match = " AND ".join(f'"{w}"*' for w in words)
+        sql = (
+            "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m ON m.id = f.rowid "
+            "WHERE metadata_fts MATCH ?"
+        )
+        params: list[Any] = [match]
+        if company_id is not None:
+            sql += " AND m.company_id = ?"
+            params.append(company_id)
+    else:
+        match = " ".join(f"+{w}*" for w in words)
+        columns = ", ".join(TEXT_FIELDS)
+        sql = (
+            f"SELECT event_id FROM basic_event_metadata WHERE MATCH({columns}) "  # noqa: S608
+            "AGAINST (%s IN BOOLEAN MODE)"
+        )
+        # No company condition here: with one, MariaDB reads every document containing the
+        # words before the LIMIT applies (a third of them for a common word). Without it the
+        # read stops at the cap; the page query applies the scope to the ids anyway.
+        params = [match]
+    _, rows = await conn.execute_query(sql + limit, params)
+    ids = [int(next(iter(r.values())) if isinstance(r, dict) else r[0]) for r in rows]
+    if cap is not None and len(ids) > cap:
+        return None
+    return ids
+
+
+def _word_q(word: str) -> Q:
+    """``word`` starts one of the words of a documentation field (any field)."""
+    parts = [Q(**{f"{f}__startswith": word}) for f in TEXT_FIELDS]
+    parts += [Q(**{f"{f}__contains": f" {word}"}) for f in TEXT_FIELDS]
+    return Q(*parts, join_type="OR")
+
+
+async def text_page(
+    qs: QuerySet[Event],
+    documented: QuerySet[BasicEventMetadata],
+    words: list[str],
+    *,
+    company_id: int | None,
+    by_company: bool,
+    limit: int,
+    rows: QuerySet[Event],
+) -> list[Event]:
+    """The newest ``limit`` events of ``qs`` whose documentation contains every word.
+
+    ``documented`` is the caller's scoped metadata query; ``company_id`` the company the
+    scope or the filter pins the documents to (None for staff across companies).
+    """
+    cap = None if _is_sqlite() else TEXT_ID_CAP
+    event_ids = await _matching_event_ids(words, company_id, cap)
+    if event_ids is not None:
+        if not event_ids:
+            return []
+        ids = await search_plans.page_ids(qs.filter(id__in=event_ids), limit, index="PRIMARY")
+    else:
+        matching = documented.filter(*[_word_q(w) for w in words])
+        semi = qs.filter(id__in=Subquery(matching.values("event_id")))
+        ids = await search_plans.page_ids(
+            semi, limit, index=search_plans.time_index(by_company), probe_per_row=True
+        )
+    return await search_plans.rows_in_order(rows, ids)
+
+
+async def text_condition(
+    documented: QuerySet[BasicEventMetadata], words: list[str], company_id: int | None
+) -> Q:
+    """The text filter as a plain condition, for searches led by another filter (a plate, a
+    guide number) whose own index already narrows the rows."""
+    if _is_sqlite():
+        return Q(id__in=await _matching_event_ids(words, company_id, None) or [])
+    matching = documented.filter(*[_word_q(w) for w in words])
+    return Q(id__in=Subquery(matching.values("event_id")))
