@@ -11,7 +11,9 @@
   received (413), strict UTF-8 (400) and bounded JSON nesting (400);
 * request-level failures are answered as a GraphQL response with one error carrying
   ``extensions.code`` (BAD_REQUEST, METHOD_NOT_ALLOWED, NOT_ACCEPTABLE, NOT_FOUND,
-  PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE), never as a bare text or a 500.
+  PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE), never as a bare text or a 500;
+* response bodies are encoded with orjson (UTF-8, as JSON must be), several times faster than
+  the standard library on a page of events.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.responses import Response
 from starlette.types import Message, Receive
@@ -129,6 +132,15 @@ def refusal_response(error: HTTPException, media_type: str | None) -> Response:
         media_type=media_type or JSON,
         headers=headers,
     )
+
+
+def encode_response(data: object) -> bytes:
+    """A GraphQL response body: orjson, or the standard library for the rare value orjson
+    refuses (a lone surrogate in a string, an integer beyond 64 bits, a non-string key)."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return json.dumps(data, separators=(",", ":")).encode()
 
 
 def is_request_error(response: Mapping[str, Any]) -> bool:

@@ -34,6 +34,7 @@ from domcctv.graphql_http import (
     UnreadableJSON,
     declared_length,
     decode_json,
+    encode_response,
     is_request_error,
     limited_receive,
     negotiate,
@@ -228,8 +229,11 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         status = (
             status_for(response_data, media_type) if isinstance(response_data, Mapping) else 200
         )
+        # orjson here rather than by overriding ``encode_json``: Strawberry's websocket
+        # handler would send that method's bytes as binary frames, and graphql-transport-ws
+        # messages must be text.
         response = Response(
-            self.encode_json(response_data), status_code=status, media_type=media_type
+            encode_response(response_data), status_code=status, media_type=media_type
         )
         response.headers.raw.extend(sub_response.headers.raw)
         if sub_response.background:

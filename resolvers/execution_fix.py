@@ -14,14 +14,17 @@ from typing import Any
 
 from graphql.execution.executor import Executor
 
+_INSTALLED = False
 _MARK = "_domcctv_per_event_memo"
 
 
 def install_per_event_memo() -> None:
     """Idempotently patch ``Executor.build_per_event_executor``."""
-    original = Executor.build_per_event_executor
-    if getattr(original, _MARK, False):
+    global _INSTALLED
+    if _INSTALLED:  # (a mark on the method would be hidden under the other wrapper)
         return
+    _INSTALLED = True
+    original = Executor.build_per_event_executor
 
     def build_per_event_executor(self: Executor[Any], payload: Any) -> Executor[Any]:
         executor = original(self, payload)

@@ -26,6 +26,7 @@ from typing import Any
 from graphql import ExecutionResult
 from graphql.execution.executor import Executor
 
+_INSTALLED = False
 _MARK = "_domcctv_shared_events"
 _KEY_ATTRIBUTE = "_domcctv_share_key"
 _NO_KEY = object()
@@ -127,9 +128,11 @@ async def _await_shared(future: asyncio.Future[Any], execute: Any, serially: boo
 
 def install_shared_subscription_events() -> None:
     """Idempotently wrap ``Executor.build_per_event_executor`` (after the per-event memo fix)."""
-    original = Executor.build_per_event_executor
-    if getattr(original, _MARK, False):
+    global _INSTALLED
+    if _INSTALLED:  # (a mark on the method would be hidden under the other wrapper)
         return
+    _INSTALLED = True
+    original = Executor.build_per_event_executor
 
     def build_per_event_executor(self: Executor[Any], payload: Any) -> Executor[Any]:
         executor = original(self, payload)

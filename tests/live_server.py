@@ -95,6 +95,7 @@ async def server_process(settings: Settings, workdir: Path) -> AsyncIterator[str
         "REDIS_URL": settings.redis_url or "",
         "REDIS_NAMESPACE": settings.redis_namespace,
         "JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "SESSION_CACHE_SECONDS": str(settings.session_cache_seconds),
         "PORT": str(port),
         "SEED_DEMO_DATA": "false",
         "SIMULATOR_ENABLED": "false",

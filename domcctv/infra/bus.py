@@ -60,13 +60,11 @@ class Subscription:
         without waiting (a reader that must act on every delivered message before it answers
         drains them here; ``messages()`` then simply does not see them)."""
         taken: list[dict[str, Any]] = []
-        while True:
-            try:
-                item = self.queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return taken
+        while not self.queue.empty():
+            item = self.queue.get_nowait()
             if item is not None:
                 taken.append(item)
+        return taken
 
     async def messages(self) -> AsyncIterator[dict[str, Any]]:
         while True:

@@ -10,8 +10,9 @@ pattern-subscribes ``domcctv:*``).
 
 A notice carries no authority, only a user id: each process re-reads that user's sessions
 from the database and closes the connections that are no longer backed by a live session
-(``resolvers/ws_sessions.py``). That keeps the rule in one place (``auth.session_actor``) and
-makes a duplicated or spurious notice harmless.
+(``resolvers/ws_sessions.py``), and drops the user's verified sessions from its cache
+(``services.session_cache``), so its next request reads them again. That keeps the rule in
+one place (``auth.session_actor``) and makes a duplicated or spurious notice harmless.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from graphql import get_introspection_query
 
 from domcctv.asgi import create_app
 from domcctv.domain.access import Role
-from domcctv.graphql_http import negotiate
+from domcctv.graphql_http import encode_response, negotiate
 from domcctv.models import AuthSession
 
 from factories import make_user
@@ -96,6 +96,34 @@ async def test_legacy_json_without_accept(api) -> None:
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+async def test_bodies_are_compact_utf8_json_in_both_media_types(api, settings, accept) -> None:
+    # encoded with orjson: UTF-8 text (not \u escapes), no spaces, the same JSON value
+    user = await make_user(Role.OPERATOR, first_name="Ñandú", last_name="Peña")
+    token = await token_for(user, settings)
+    response = await post(
+        api,
+        {"query": "{ me { user { firstName lastName } } }"},
+        accept=accept,
+        authorization=f"Bearer {token}",
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"] == accept
+    expected = {"data": {"me": {"user": {"firstName": "Ñandú", "lastName": "Peña"}}}}
+    assert response.content == json.dumps(
+        expected, ensure_ascii=False, separators=(",", ":")
+    ).encode("utf-8")
+    assert response.json() == expected
+
+
+def test_what_orjson_refuses_is_still_encoded() -> None:
+    # a lone surrogate, an integer beyond 64 bits, a non-string key: the standard library's
+    # encoding (valid JSON) rather than a 500
+    for value in ({"data": {"x": "\ud800"}}, {"data": {"n": 2**70}}, {"data": {1: "a"}}):
+        assert json.loads(encode_response(value)) == json.loads(json.dumps(value))
+    assert encode_response({"data": {"x": "á"}}) == '{"data":{"x":"á"}}'.encode()
 
 
 async def test_nothing_acceptable_is_406_and_not_executed(api, settings) -> None:

@@ -24,7 +24,10 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
     publisher_client = create_redis(private_redis.url)
     bus = RedisBus(subscriber_client, namespace, replay=outbox.published_since)
     publisher = RedisBus(publisher_client, namespace)
+    assert bus.delivery_epoch is None  # not subscribed: a cache must not rely on it yet
     await bus.start()
+    first_epoch = bus.delivery_epoch
+    assert first_epoch is not None
     try:
         async with bus.subscribe(lambda c, m: m.get("type") == "event") as sub:
             async with in_transaction("default") as conn:
@@ -45,6 +48,8 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
             replayed = await _next(sub)
             assert replayed["n"] == 2
             assert isinstance(replayed["mid"], int)
+            # delivery resumed after a gap: a new epoch (caches start afresh)
+            assert bus.delivery_epoch not in (None, first_epoch)
             # Live again: the next message arrives normally, and nothing came twice.
             async with in_transaction("default") as conn:
                 await outbox.stage(events_channel(1), {"type": "event", "n": 3}, using_db=conn)
@@ -56,6 +61,7 @@ async def test_messages_published_while_resubscribing_are_replayed_once(db, priv
         await bus.close()
         await subscriber_client.aclose()
         await publisher_client.aclose()
+    assert bus.delivery_epoch is None
 
 
 async def test_published_rows_are_kept_for_replay_then_purged(db) -> None:

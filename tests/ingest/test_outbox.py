@@ -108,3 +108,32 @@ async def test_concurrent_relays_publish_each_row_once(db) -> None:
     assert sum(relayed) == 30
     assert sorted(m["n"] for m in bus.published) == list(range(30))
     assert await outbox.pending_count() == 0
+
+
+async def test_the_local_hook_hears_each_committed_message_even_when_publishing_fails(db) -> None:
+    """``delivering(bus, local=...)``: this process's own caches (the session cache) apply a
+    change at once, whether or not the bus is reachable (the sweeper publishes it later)."""
+    bus = FlakyBus()
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def local(channel: str, message: dict[str, Any]) -> None:
+        heard.append((channel, message))
+
+    async def change(n: int, *, fail: bool = False) -> None:
+        async with outbox.delivering(bus, local=local), in_transaction("default") as conn:
+            await outbox.stage(events_channel(1), {"type": "event", "n": n}, using_db=conn)
+            if fail:
+                raise RuntimeError("rolled back")
+
+    await change(1)
+    assert [(c, m["n"]) for c, m in heard] == [(events_channel(1), 1)]
+    assert heard[0][1]["mid"] == bus.published[0]["mid"]  # the very message published
+
+    bus.down = True
+    await change(2)
+    assert [m["n"] for _, m in heard] == [1, 2]
+    assert await outbox.pending_count() == 1  # still the sweeper's to publish
+
+    with pytest.raises(RuntimeError):  # a block that fails before committing: nothing heard
+        await change(3, fail=True)
+    assert [m["n"] for _, m in heard] == [1, 2]
