@@ -35,8 +35,14 @@ from domcctv.models import BasicEventMetadata, Event
 SORT_CAP = 20_000
 """Up to this many prefix matches are sorted; beyond it the time index is walked instead."""
 
-GUIDE_ID_CAP = 5_000
-"""Up to this many guide-number matches, the page is found among their events by id."""
+GUIDE_ID_CAP = 20_000
+"""Up to this many guide-number matches, the page is found among their events by id.
+
+As large as ``SORT_CAP``: guide numbers are folios, issued in sequence, so a prefix's matches
+are usually clustered in time ("GD-2024" is all of one year). Walking the time index from now
+back to such a cluster can read a large part of the table (bench/search.py: 27-36 s for the
+time-ordered SQL of an old folio prefix at 1M events), while the id path costs one primary-key read per
+match whatever their age."""
 
 PAGE_ORDER = ("-event_time", "-id")
 
