@@ -191,8 +191,10 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
         )
         search = PrefixSearch(column, by_company=_by_company(actor, flt))
         return await search_plans.prefix_page(qs, search, limit, rows=rows)
-    ids = await search_plans.page_ids(qs, limit, index=_plain_index(actor, flt))
-    return await search_plans.rows_in_order(rows, ids)
+    # One statement: the named index is read newest first and the rows come with it (a
+    # separate id pass would only pay where the index alone can reject rows: the prefixes).
+    newest = search_plans.forced(qs, _plain_index(actor, flt)).order_by(*search_plans.PAGE_ORDER)
+    return list(await newest.limit(limit))
 
 
 def _plain_index(actor: Actor, flt: EventFilter) -> str:

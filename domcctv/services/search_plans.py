@@ -41,8 +41,8 @@ GUIDE_ID_CAP = 20_000
 As large as ``SORT_CAP``: guide numbers are folios, issued in sequence, so a prefix's matches
 are usually clustered in time ("GD-2024" is all of one year). Walking the time index from now
 back to such a cluster can read a large part of the table (bench/search.py: 27-36 s for the
-time-ordered SQL of an old folio prefix at 1M events), while the id path costs one primary-key read per
-match whatever their age."""
+time-ordered SQL of an old folio prefix at 1M events), while the id path costs one primary-key
+read per match whatever their age."""
 
 PAGE_ORDER = ("-event_time", "-id")
 
