@@ -288,6 +288,29 @@ def guide(length: int | None) -> Callable[[random.Random, Pool], Request]:
     return make
 
 
+TEXT_MATCH = (
+    "e.id IN (SELECT event_id FROM basic_event_metadata WHERE MATCH(guide_number, "
+    "origin_project, cargo_description, observations) AGAINST (%s IN BOOLEAN MODE))"
+)
+
+
+def text_shape(queries: Sequence[str]) -> Callable[[random.Random, Pool], Request]:
+    """The ``text`` filter; the raw SQL is the full-text semi-join ordered by time."""
+
+    def make(rng: random.Random, pool: Pool) -> Request:
+        text = rng.choice(queries)
+        boolean = " ".join(f"+{word}*" for word in text.split())
+        return _req({"text": text}, [TEXT_MATCH], [boolean])
+
+    return make
+
+
+# Words of the generated documentation (bench/search_data.py): a tenth or more of the
+# documents for the common ones, one or two hundredths for the selective ones.
+TEXT_COMMON = ("hormigon", "ruta", "embalse", "carga", "planta")
+TEXT_SELECTIVE = ("chironta", "desaladora", "enmienda", "neumatico bajo", "arena lavada")
+
+
 def documented(rng: random.Random, pool: Pool) -> Request:
     return _req({"documented": True}, ["e.has_basic_metadata = 1"], [])
 
@@ -353,6 +376,8 @@ SHAPES: tuple[Shape, ...] = (
     Shape("camera_7_day_range", camera_range),
     Shape("guide_exact", guide(None)),
     Shape("guide_prefix_3", guide(3)),
+    Shape("text_common", text_shape(TEXT_COMMON)),
+    Shape("text_selective", text_shape(TEXT_SELECTIVE)),
     Shape("documented", documented),
     Shape("unassigned", unassigned),
     Shape("dates_30_days_a_year_ago", year_ago_window),

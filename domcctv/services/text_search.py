@@ -7,8 +7,8 @@ MariaDB/MySQL and an FTS5 table on SQLite (migration 0007). Like a prefix, a wor
 few documents or half of them, so the page is reached in one of two ways
 (``services.search_plans`` explains the trade-off):
 
-* **few matches** (up to ``TEXT_ID_CAP``): the full-text index gives the documents' event ids,
-  and the page is found among those events by primary key;
+* **few matches** (up to ``TEXT_ID_CAP``, 5,000): the full-text index gives the documents'
+  event ids, and the page is found among those events by primary key;
 * **many matches** (MariaDB only): the time index is walked newest first and each event's
   documentation is checked on the spot (``LIKE 'word%' OR LIKE '% word%'`` per field, under
   the column's case- and accent-insensitive collation) until the page is full. A full-text
@@ -30,8 +30,13 @@ from domcctv.domain.errors import FieldCode, InvalidInput
 from domcctv.models import BasicEventMetadata, Event
 from domcctv.services import search_plans
 
-TEXT_ID_CAP = 20_000
-"""Up to this many matching documents, their events are paged by id; beyond, the time index."""
+TEXT_ID_CAP = 5_000
+"""Up to this many matching documents, their events are paged by id; beyond, the time index.
+
+Each id costs a random primary-key read, each walked event one probe of its documentation:
+the two balance near sqrt(page size * events) matches (7,000 at 1M events, 22,000 at 10M).
+bench/search.py at 1M events: a word in 12,000 documents took 1.45 s by id (cap 20,000) and
+120 ms walking (cap 5,000)."""
 
 MIN_WORD = 3  # InnoDB's default innodb_ft_min_token_size: shorter words are not indexed
 MAX_WORDS = 8
