@@ -155,14 +155,19 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     (``services.search_plans``)."""
     limit = page.first + 1
     plate_prefix = flt.plate and flt.plate_match in (PlateMatch.PREFIX, PlateMatch.OCR_PREFIX)
-    guide_plan = bool(flt.guide_number) and not flt.plate
     words = text_search.search_words(flt.text) if flt.text is not None else []
+    sqlite_text = bool(words) and text_search.is_sqlite()
+    guide_plan = bool(flt.guide_number) and not flt.plate and not sqlite_text
     text_plan = bool(words) and not flt.plate and not flt.guide_number
     qs = await _apply(actor, flt, guide=not guide_plan)
     if page.after:
         qs = qs.filter(_after(page.after))
     rows = events_in(actor.scope)
     documents_of = actor.scope.company_id if not actor.scope.all_companies else flt.company_id
+    if sqlite_text:
+        # SQLite: one statement with the FTS5 match as a subquery, whatever leads the search.
+        ids = await text_search.sqlite_page_ids(qs, words, limit)
+        return await search_plans.rows_in_order(rows, ids)
     if text_plan:
         return await text_search.text_page(
             qs,
@@ -174,9 +179,7 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
             rows=rows,
         )
     if words:
-        qs = qs.filter(
-            await text_search.text_condition(metadata_in(actor.scope), words, documents_of)
-        )
+        qs = qs.filter(await text_search.text_condition(metadata_in(actor.scope), words))
     if guide_plan:
         return await search_plans.guide_page(
             qs,

@@ -71,7 +71,7 @@ async def _matching_event_ids(
     conn = connections.get("default")
     limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
     if _is_sqlite():
-        match = " AND ".join(f'"{w}"*' for w in words)
+        match = _fts_match(words)
         sql = (
             "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m ON m.id = f.rowid "
             "WHERE metadata_fts MATCH ?"
@@ -120,8 +120,9 @@ async def text_page(
     ``documented`` is the caller's scoped metadata query; ``company_id`` the company the
     scope or the filter pins the documents to (None for staff across companies).
     """
-    cap = None if _is_sqlite() else TEXT_ID_CAP
-    event_ids = await _matching_event_ids(words, company_id, cap)
+    if _is_sqlite():
+        return await search_plans.rows_in_order(rows, await sqlite_page_ids(qs, words, limit))
+    event_ids = await _matching_event_ids(words, company_id, TEXT_ID_CAP)
     if event_ids is not None:
         if not event_ids:
             return []
@@ -135,12 +136,39 @@ async def text_page(
     return await search_plans.rows_in_order(rows, ids)
 
 
-async def text_condition(
-    documented: QuerySet[BasicEventMetadata], words: list[str], company_id: int | None
-) -> Q:
-    """The text filter as a plain condition, for searches led by another filter (a plate, a
-    guide number) whose own index already narrows the rows."""
-    if _is_sqlite():
-        return Q(id__in=await _matching_event_ids(words, company_id, None) or [])
+async def text_condition(documented: QuerySet[BasicEventMetadata], words: list[str]) -> Q:
+    """The text filter as a plain condition (MariaDB), for searches led by another filter (a
+    plate, a guide number) whose own index already narrows the rows."""
     matching = documented.filter(*[_word_q(w) for w in words])
     return Q(id__in=Subquery(matching.values("event_id")))
+
+
+async def sqlite_page_ids(qs: QuerySet[Event], words: list[str], limit: int) -> list[int]:
+    """SQLite: the newest ``limit`` ids of ``qs`` whose documentation matches, in one statement.
+
+    The FTS5 match is a subquery of the page query (``qs``'s own parameterised SQL wrapped),
+    never a list of ids: a common word can match more documents than SQLite takes bound
+    parameters (32,766).
+    """
+    inner = qs.values_list("id", "event_time")
+    inner._choose_db_if_not_chosen()
+    inner._make_query()
+    sql, params = inner.query.get_parameterized_sql()
+    assert inner._db is not None
+    # Tortoise names the columns of values_list "0", "1": ids and times of the candidates.
+    page = (
+        f'SELECT "0" FROM ({sql}) AS candidates WHERE "0" IN ('  # noqa: S608
+        "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m ON m.id = f.rowid "
+        'WHERE metadata_fts MATCH ?) ORDER BY "1" DESC, "0" DESC LIMIT ?'
+    )
+    _, rows = await inner._db.execute_query(page, [*params, _fts_match(words), limit])
+    return [int(next(iter(r.values())) if isinstance(r, dict) else r[0]) for r in rows]
+
+
+def _fts_match(words: list[str]) -> str:
+    return " AND ".join(f'"{w}"*' for w in words)
+
+
+def is_sqlite() -> bool:
+    """Whether the default connection is SQLite (text search takes its own path there)."""
+    return _is_sqlite()
