@@ -163,7 +163,6 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     if page.after:
         qs = qs.filter(_after(page.after))
     rows = events_in(actor.scope)
-    documents_of = actor.scope.company_id if not actor.scope.all_companies else flt.company_id
     if sqlite_text:
         # SQLite: one statement with the FTS5 match as a subquery, whatever leads the search.
         ids = await text_search.sqlite_page_ids(qs, words, limit)
@@ -173,7 +172,6 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
             qs,
             metadata_in(actor.scope),
             words,
-            company_id=documents_of,
             by_company=_by_company(actor, flt),
             limit=limit,
             rows=rows,

@@ -14,13 +14,13 @@ few documents or half of them, so the page is reached in one of two ways
   the column's case- and accent-insensitive collation) until the page is full. A full-text
   lookup of a word found in a third of the documents would read all of them to return 50.
 
-SQLite (the embedded, single-site default) always takes the first way.
+SQLite (the embedded, single-site default) pages in one statement, the FTS5 match a subquery of
+the page query (``sqlite_page_ids``).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import Q, Subquery
@@ -63,39 +63,22 @@ def _is_sqlite() -> bool:
     return bool(connections.get("default").capabilities.dialect == "sqlite")
 
 
-async def _matching_event_ids(
-    words: list[str], company_id: int | None, cap: int | None
-) -> list[int] | None:
-    """Event ids of the documents containing every word (None: more than ``cap``); on SQLite
-    only those of ``company_id`` when one is given."""
-    conn = connections.get("default")
-    limit = "" if cap is None else f" LIMIT {int(cap) + 1}"
-    if _is_sqlite():
-        match = _fts_match(words)
-        sql = (
-            "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m ON m.id = f.rowid "
-            "WHERE metadata_fts MATCH ?"
-        )
-        params: list[Any] = [match]
-        if company_id is not None:
-            sql += " AND m.company_id = ?"
-            params.append(company_id)
-    else:
-        match = " ".join(f"+{w}*" for w in words)
-        columns = ", ".join(TEXT_FIELDS)
-        sql = (
-            f"SELECT event_id FROM basic_event_metadata WHERE MATCH({columns}) "  # noqa: S608
-            "AGAINST (%s IN BOOLEAN MODE)"
-        )
-        # No company condition here: with one, MariaDB reads every document containing the
-        # words before the LIMIT applies (a third of them for a common word). Without it the
-        # read stops at the cap; the page query applies the scope to the ids anyway.
-        params = [match]
-    _, rows = await conn.execute_query(sql + limit, params)
+async def _matching_event_ids(words: list[str], cap: int) -> list[int] | None:
+    """MariaDB: event ids of the documents containing every word (None: more than ``cap``).
+
+    No company condition here: with one, MariaDB reads every document containing the words
+    before the LIMIT applies (a third of them for a common word). Without it the read stops
+    at the cap; the page query applies the scope to the ids.
+    """
+    match = " ".join(f"+{w}*" for w in words)
+    columns = ", ".join(TEXT_FIELDS)
+    sql = (
+        f"SELECT event_id FROM basic_event_metadata WHERE MATCH({columns}) "  # noqa: S608
+        f"AGAINST (%s IN BOOLEAN MODE) LIMIT {int(cap) + 1}"
+    )
+    _, rows = await connections.get("default").execute_query(sql, [match])
     ids = [int(next(iter(r.values())) if isinstance(r, dict) else r[0]) for r in rows]
-    if cap is not None and len(ids) > cap:
-        return None
-    return ids
+    return None if len(ids) > cap else ids
 
 
 def _word_q(word: str) -> Q:
@@ -110,19 +93,13 @@ async def text_page(
     documented: QuerySet[BasicEventMetadata],
     words: list[str],
     *,
-    company_id: int | None,
     by_company: bool,
     limit: int,
     rows: QuerySet[Event],
 ) -> list[Event]:
-    """The newest ``limit`` events of ``qs`` whose documentation contains every word.
-
-    ``documented`` is the caller's scoped metadata query; ``company_id`` the company the
-    scope or the filter pins the documents to (None for staff across companies).
-    """
-    if _is_sqlite():
-        return await search_plans.rows_in_order(rows, await sqlite_page_ids(qs, words, limit))
-    event_ids = await _matching_event_ids(words, company_id, TEXT_ID_CAP)
+    """MariaDB: the newest ``limit`` events of ``qs`` whose documentation contains every word
+    (``documented``: the caller's scoped metadata query). SQLite: ``sqlite_page_ids``."""
+    event_ids = await _matching_event_ids(words, TEXT_ID_CAP)
     if event_ids is not None:
         if not event_ids:
             return []
