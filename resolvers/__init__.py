@@ -21,13 +21,12 @@ from resolvers.devices import DeviceMutation, DeviceQuery
 from resolvers.document_limits import DocumentLimits
 from resolvers.errors import DomcctvSchema, ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
-from resolvers.execution_fix import install_per_event_memo
+from resolvers.execution_fix import install_per_event_executor
 from resolvers.ingest import IngestMutation, IngestQuery
 from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
-from resolvers.shared_execution import install_shared_subscription_events
 from resolvers.users import UserMutation, UserQuery
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
@@ -78,8 +77,7 @@ def build_schema(
     ``anonymous_introspection=False`` refuses ``__schema``/``__type`` to unauthenticated
     requests (production default); signed-in users may always introspect.
     """
-    install_per_event_memo()
-    install_shared_subscription_events()  # one execution per distinct subscription and push
+    install_per_event_executor()  # fresh memo per event, one execution per distinct subscription
     checks = request_checks(
         DocumentLimits(max_depth=max_depth, max_aliases=max_aliases, max_selections=max_selections),
         max_document_chars=max_document_chars,

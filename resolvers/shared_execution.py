@@ -26,8 +26,6 @@ from typing import Any
 from graphql import ExecutionResult
 from graphql.execution.executor import Executor
 
-_INSTALLED = False
-_MARK = "_domcctv_shared_events"
 _KEY_ATTRIBUTE = "_domcctv_share_key"
 _NO_KEY = object()
 
@@ -126,22 +124,14 @@ async def _await_shared(future: asyncio.Future[Any], execute: Any, serially: boo
     return await own if not isinstance(own, ExecutionResult) else own
 
 
-def install_shared_subscription_events() -> None:
-    """Idempotently wrap ``Executor.build_per_event_executor`` (after the per-event memo fix)."""
-    global _INSTALLED
-    if _INSTALLED:  # (a mark on the method would be hidden under the other wrapper)
-        return
-    _INSTALLED = True
-    original = Executor.build_per_event_executor
-
-    def build_per_event_executor(self: Executor[Any], payload: Any) -> Executor[Any]:
-        executor = original(self, payload)
-        key = share_key(self)
-        if key is not None:
-            executor.execute_operation = _shared(  # type: ignore[method-assign]
-                executor.execute_operation, payload, key
-            )
-        return executor
-
-    setattr(build_per_event_executor, _MARK, True)
-    Executor.build_per_event_executor = build_per_event_executor  # type: ignore[method-assign]
+def share_execution(
+    subscription: Executor[Any], executor: Executor[Any], payload: Any
+) -> Executor[Any]:
+    """``executor`` (built from ``subscription`` for ``payload``) with its execution shared by
+    every subscription alike (``resolvers/execution_fix.py`` calls this for each event)."""
+    key = share_key(subscription)
+    if key is not None:
+        executor.execute_operation = _shared(  # type: ignore[method-assign]
+            executor.execute_operation, payload, key
+        )
+    return executor
