@@ -22,6 +22,7 @@ alone, which is right at the sizes SQLite is meant for.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -115,14 +116,26 @@ class PrefixSearch:
 async def capped_count[M: Model](qs: QuerySet[M], cap: int) -> int:
     """How many rows ``qs`` matches, counting at most ``cap + 1`` (never a full COUNT)."""
     ids = qs.limit(cap + 1).values_list("id", flat=True)
-    ids._choose_db_if_not_chosen()
-    ids._make_query()
-    sql, params = ids.query.get_parameterized_sql()
-    assert ids._db is not None
-    # The inner statement is Tortoise's own parameterised SQL: no value is spliced in here.
-    counting = f"SELECT COUNT(*) AS n FROM ({sql}) AS capped"  # noqa: S608
-    _, rows = await ids._db.execute_query(counting, params)
-    return int(_first_value(rows[0]))
+    return int((await first_column(ids, _counted))[0])
+
+
+def _counted(sql: str) -> str:
+    return f"SELECT COUNT(*) FROM ({sql}) AS capped"  # noqa: S608
+
+
+async def first_column(
+    query: Any, wrap: Callable[[str], str], extra_params: Sequence[Any] = ()
+) -> list[Any]:
+    """Run Tortoise's own parameterised SQL of ``query`` (a values-list query) inside ``wrap``
+    with ``extra_params`` after its own; the first column of each row. For what Tortoise
+    cannot say: a capped count, a per-statement optimizer setting, a subquery it cannot
+    express. No value is ever spliced into the SQL text."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    assert query._db is not None
+    _, rows = await query._db.execute_query(wrap(sql), [*params, *extra_params])
+    return [first_value(row) for row in rows]
 
 
 def forced[M: Model](qs: QuerySet[M], index: str) -> QuerySet[M]:
@@ -138,7 +151,8 @@ def forced[M: Model](qs: QuerySet[M], index: str) -> QuerySet[M]:
     return clone
 
 
-def _first_value(row: Any) -> Any:
+def first_value(row: Any) -> Any:
+    """The first column of a raw result row (a dict on MariaDB, a row object on SQLite)."""
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
 
 
@@ -155,13 +169,8 @@ async def page_ids(
         qs = forced(qs, index)
     query = qs.order_by(*PAGE_ORDER).limit(limit).values_list("id", flat=True)
     if probe_per_row and qs.capabilities.support_index_hint:  # MariaDB/MySQL
-        query._choose_db_if_not_chosen()
-        query._make_query()
-        sql, params = query.query.get_parameterized_sql()
-        assert query._db is not None
         per_row = "SET STATEMENT optimizer_switch='semijoin=off,materialization=off' FOR "
-        _, found = await query._db.execute_query(per_row + sql, params)
-        return [int(_first_value(row)) for row in found]
+        return [int(i) for i in await first_column(query, lambda sql: per_row + sql)]
     rows: list[Any] = list(await query)
     return [int(i) for i in rows]
 

@@ -77,7 +77,7 @@ async def _matching_event_ids(words: list[str], cap: int) -> list[int] | None:
         f"AGAINST (%s IN BOOLEAN MODE) LIMIT {int(cap) + 1}"
     )
     _, rows = await connections.get("default").execute_query(sql, [match])
-    ids = [int(next(iter(r.values())) if isinstance(r, dict) else r[0]) for r in rows]
+    ids = [int(search_plans.first_value(r)) for r in rows]
     return None if len(ids) > cap else ids
 
 
@@ -127,19 +127,17 @@ async def sqlite_page_ids(qs: QuerySet[Event], words: list[str], limit: int) -> 
     never a list of ids: a common word can match more documents than SQLite takes bound
     parameters (32,766).
     """
-    inner = qs.values_list("id", "event_time")
-    inner._choose_db_if_not_chosen()
-    inner._make_query()
-    sql, params = inner.query.get_parameterized_sql()
-    assert inner._db is not None
     # Tortoise names the columns of values_list "0", "1": ids and times of the candidates.
-    page = (
-        f'SELECT "0" FROM ({sql}) AS candidates WHERE "0" IN ('  # noqa: S608
-        "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m ON m.id = f.rowid "
-        'WHERE metadata_fts MATCH ?) ORDER BY "1" DESC, "0" DESC LIMIT ?'
+    ids = await search_plans.first_column(
+        qs.values_list("id", "event_time"),
+        lambda sql: (
+            f'SELECT "0" FROM ({sql}) AS candidates WHERE "0" IN ('  # noqa: S608
+            "SELECT m.event_id FROM metadata_fts f JOIN basic_event_metadata m "
+            'ON m.id = f.rowid WHERE metadata_fts MATCH ?) ORDER BY "1" DESC, "0" DESC LIMIT ?'
+        ),
+        [_fts_match(words), limit],
     )
-    _, rows = await inner._db.execute_query(page, [*params, _fts_match(words), limit])
-    return [int(next(iter(r.values())) if isinstance(r, dict) else r[0]) for r in rows]
+    return [int(i) for i in ids]
 
 
 def _fts_match(words: list[str]) -> str:
