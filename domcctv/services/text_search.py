@@ -59,7 +59,8 @@ def search_words(text: str) -> list[str]:
     return unique
 
 
-def _is_sqlite() -> bool:
+def is_sqlite() -> bool:
+    """Whether the default connection is SQLite (text search takes its own path there)."""
     return bool(connections.get("default").capabilities.dialect == "sqlite")
 
 
@@ -142,8 +143,3 @@ async def sqlite_page_ids(qs: QuerySet[Event], words: list[str], limit: int) -> 
 
 def _fts_match(words: list[str]) -> str:
     return " AND ".join(f'"{w}"*' for w in words)
-
-
-def is_sqlite() -> bool:
-    """Whether the default connection is SQLite (text search takes its own path there)."""
-    return _is_sqlite()
