@@ -206,18 +206,18 @@ def _plain_index(actor: Actor, flt: EventFilter) -> str:
     """
     by_company = _by_company(actor, flt)
     if flt.plate and flt.plate_match is PlateMatch.EXACT:
-        return "search_combined" if by_company else "idx_event_plate_time"
+        return search_plans.column_index(PrefixColumn.PLATE, by_company)
     if flt.plate and flt.plate_match is PlateMatch.OCR:
-        return "idx_event_company_skel" if by_company else "idx_event_skel_time"
+        return search_plans.column_index(PrefixColumn.SKELETON, by_company)
     if by_company:
-        return "idx_event_company_time"
+        return search_plans.time_index(by_company)
     if flt.camera_code:
         return "idx_event_camera_time"
     if flt.time_issue:
         return "idx_event_time_issue"
     if len(flt.statuses) == 1:
         return "idx_event_status_time"
-    return "idx_event_time"
+    return search_plans.time_index(by_company)
 
 
 async def search_events(

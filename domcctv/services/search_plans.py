@@ -72,6 +72,11 @@ def time_index(by_company: bool) -> str:
     return _TIME_INDEX[by_company]
 
 
+def column_index(column: PrefixColumn, by_company: bool) -> str:
+    """The index of a plate column ordered by time (company first when a company leads)."""
+    return _SORT_INDEX[(column, by_company)]
+
+
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -188,9 +193,9 @@ async def prefix_page(
 ) -> list[Event]:
     """The newest ``limit`` events of ``qs`` (which holds the prefix filter): sort or scan.
     ``rows`` is the caller's scoped base query the page's rows are read through."""
-    sort_index = _SORT_INDEX[(search.column, search.by_company)]
+    sort_index = column_index(search.column, search.by_company)
     matches = await capped_count(forced(qs, sort_index), SORT_CAP)
-    index = sort_index if matches <= SORT_CAP else _TIME_INDEX[search.by_company]
+    index = sort_index if matches <= SORT_CAP else time_index(search.by_company)
     ids = await page_ids(qs, limit, index=index)
     return await rows_in_order(rows, ids)
 
@@ -218,5 +223,5 @@ async def guide_page(
         ids = await page_ids(qs.filter(id__in=event_ids), limit, index="PRIMARY")
     else:
         semi = qs.filter(id__in=Subquery(documented.values("event_id")))
-        ids = await page_ids(semi, limit, index=_TIME_INDEX[by_company], probe_per_row=True)
+        ids = await page_ids(semi, limit, index=time_index(by_company), probe_per_row=True)
     return await rows_in_order(rows, ids)
