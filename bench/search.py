@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import random
 import re
 import secrets
@@ -71,8 +70,9 @@ from bench.search_data import (
     query,
 )
 from domcctv.domain.plates import canonical, skeleton
+from domcctv.services import search_plans
 
-# asyncmy logs every server warning; a capped guide scan that stops early is expected
+# asyncmy logs every server warning; a capped guide walk that stops early is expected
 # (RawClient._guide_page then reads the page the other way).
 logging.getLogger("asyncmy").addFilter(lambda record: "ROWS EXAMINED" not in record.getMessage())
 
@@ -160,11 +160,11 @@ class Pool:
 class Request:
     """One search: GraphQL variables and the equivalent raw SQL (without the cursor part).
 
-    Guide-number searches (``guide``: the metadata condition and its value) have two ideal
-    plans and no single statement is good for both: a selective value is best driven from
-    the guide index (few metadata rows, then their events), a common prefix (``GD-`` matches
-    a quarter of all events) from the events in time order (the page fills after a few
-    hundred). ``RawClient`` counts the matches first (capped) and picks, as a DBA would."""
+    Guide-number searches (``guide``: the metadata condition and its value) are driven from
+    the metadata, which carries each event's time: a selective value from the guide index
+    (its matches sorted by time), a common prefix (``GD-`` matches a quarter of all events)
+    by walking the metadata's time index newest first. ``RawClient`` counts the matches first
+    (capped) and picks, as a DBA would."""
 
     variables: dict[str, Any]
     where: tuple[str, ...]
@@ -177,23 +177,22 @@ class Request:
     ) -> tuple[str, list[Any]]:
         where = [*self.where, "e.status <> 'ARCHIVED'"]
         params = list(self.params)
-        source = "events e"
+        source, order = "e.* FROM events e", ("e.event_time", "e.id")
         if self.guide is not None:
             where.insert(0, self.guide[0])
             params.insert(0, self.guide[1])
+            index = "idx_meta_time" if by_time else "idx_meta_guide"
             source = (
-                "STRAIGHT_JOIN e.* FROM events e JOIN basic_event_metadata m ON m.event_id = e.id"
-                if by_time
-                else "e.* FROM basic_event_metadata m JOIN events e ON e.id = m.event_id"
+                f"STRAIGHT_JOIN e.* FROM basic_event_metadata m FORCE INDEX ({index}) "
+                "JOIN events e ON e.id = m.event_id"
             )
-        else:
-            source = "e.* FROM events e"
+            order = ("m.event_time", "m.event_id")
         if after is not None:
-            where.append("(e.event_time < %s OR (e.event_time = %s AND e.id < %s))")
+            where.append(f"({order[0]} < %s OR ({order[0]} = %s AND {order[1]} < %s))")
             params += [after[0], after[0], after[1]]
         sql = (
             f"SELECT {source} WHERE {' AND '.join(where)} "
-            f"ORDER BY e.event_time DESC, e.id DESC LIMIT {PAGE + 1}"
+            f"ORDER BY {order[0]} DESC, {order[1]} DESC LIMIT {PAGE + 1}"
         )
         return sql, params
 
@@ -376,6 +375,9 @@ SHAPES: tuple[Shape, ...] = (
     Shape("camera_7_day_range", camera_range),
     Shape("guide_exact", guide(None)),
     Shape("guide_prefix_3", guide(3)),
+    # "GD-2024": one year of folios (old, clustered in time) or a numeric folio's 7 digits
+    Shape("guide_prefix_7", guide(7)),
+    Shape("deep_page_20_guide", guide(3), pages=20),
     Shape("text_common", text_shape(TEXT_COMMON)),
     Shape("text_selective", text_shape(TEXT_SELECTIVE)),
     Shape("documented", documented),
@@ -456,21 +458,22 @@ class RawClient:
     async def _guide_page(
         self, request: Request, after: tuple[datetime, int] | None
     ) -> tuple[list[Any], list[str]]:
-        """A guide-number page by the cheaper of its two plans. Count the matches (stopping
-        at ``guide_threshold`` ~ sqrt(51 x events), where both plans read about as many
-        rows). Few: from the guide index. Many: from the events in time order, capped with
-        ``LIMIT ... ROWS EXAMINED`` (guide numbers follow time, so a common prefix may still
-        be all old); a page that did not fill within the cap is read from the guide index."""
+        """A guide-number page by the cheaper of its two plans, as the app picks them: count
+        the matches (stopping at ``guide_threshold``); few are sorted from the guide index;
+        many are met by walking the metadata's time index, capped with ``LIMIT ... ROWS
+        EXAMINED`` (folios follow time, so a common prefix may still be all old): a page that
+        did not fill within the cap is read from the guide index."""
         assert request.guide is not None
         cap = int(self.guide_threshold)
         rows, _ = await self._fetch(
             "SELECT COUNT(*) FROM (SELECT 1 FROM basic_event_metadata m "  # noqa: S608
-            f"WHERE {request.guide[0]} LIMIT {cap}) AS hits",
+            f"WHERE {request.guide[0]} LIMIT {cap + 1}) AS hits",
             [request.guide[1]],
         )
-        if int(rows[0][0]) >= cap:
+        if int(rows[0][0]) > cap:
             sql, params = request.sql(after, by_time=True)
-            rows, names = await self._fetch(f"{sql} ROWS EXAMINED {4 * cap}", params)
+            examined = search_plans.GUIDE_WALK_EXAMINED
+            rows, names = await self._fetch(f"{sql} ROWS EXAMINED {examined}", params)
             if len(rows) > PAGE:
                 self.guide_plans["by_time"] += 1
                 return rows, names
@@ -1050,7 +1053,7 @@ async def run_searches(
     plans: dict[str, Any] = {}
     try:
         # Plans first (ANALYZE runs the query: one value per shape).
-        guide_threshold = max(500, int(math.sqrt(51 * max(pool.events, 1))))
+        guide_threshold = search_plans.GUIDE_SORT_CAP  # the app's own threshold
         raw = RawClient(conns[0], guide_threshold)
         for shape in shapes:
             req = shape.make(rng, pool)

@@ -423,7 +423,7 @@ class Generator:
         documented_at = self.clock.text(doc_ms)
         line = (
             f"{self.meta_id}\t{event_id}\t{company if company is not None else '\\N'}"
-            f"\t{guide}\t{guide_day}\t{project}\t{cargo}\t{observations}\t{ready}"
+            f"\t{event_time}\t{guide}\t{guide_day}\t{project}\t{cargo}\t{observations}\t{ready}"
             f"\t{author}\t{modifier}\t{documented_at}"
             f"\t{documented_at if updated_ms == doc_ms else self.clock.text(updated_ms)}"
         )
@@ -632,6 +632,7 @@ METADATA_COLUMNS = (
     "id",
     "event_id",
     "company_id",
+    "event_time",
     "guide_number",
     "guide_date",
     "origin_project",

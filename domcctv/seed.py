@@ -144,6 +144,7 @@ async def seed_demo_data(settings: Settings, *, events_per_plate: int = 6) -> bo
                         await BasicEventMetadata.create(
                             event_id=event.id,
                             company_id=company.id,
+                            event_time=event.event_time,
                             guide_number=f"GD-{rng.randint(10000, 99999)}",
                             guide_date=when.date(),
                             origin_project="Proyecto Ruta 68",

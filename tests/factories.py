@@ -94,6 +94,7 @@ async def make_metadata(event: Event, author: User, **overrides: Any) -> BasicEv
     data: dict[str, Any] = {
         "event_id": event.id,
         "company_id": event.company_id,
+        "event_time": event.event_time,
         "guide_number": "GD-1",
         "created_by_id": author.id,
     }

@@ -103,6 +103,9 @@ class BasicEventMetadata(Model):
     event_id: int
     # Redundant with the event's company, so guide-number searches filter without a join.
     company_id = fields.IntField(null=True)
+    # The event's (immutable) time, copied when the event is documented: a guide-number search
+    # reads its matches newest first from a metadata index alone (services.search_plans).
+    event_time = fields.DatetimeField(null=True)
     guide_number = fields.CharField(max_length=50, null=True)
     guide_date = fields.DateField(null=True)
     origin_project = fields.CharField(max_length=200, null=True)
@@ -124,9 +127,18 @@ class BasicEventMetadata(Model):
         table = "basic_event_metadata"
         indexes = (
             Index(fields=("company_id",), name="idx_meta_company"),
-            # event_id included: a guide-number prefix finds its events from the index alone.
-            Index(fields=("guide_number", "event_id"), name="idx_meta_guide"),
-            Index(fields=("company_id", "guide_number", "event_id"), name="idx_meta_company_guide"),
+            # A guide-number prefix finds its newest events from these indexes alone: few
+            # matches are read by guide number and sorted, many are walked newest first.
+            Index(fields=("guide_number", "event_time", "event_id"), name="idx_meta_guide"),
+            Index(
+                fields=("company_id", "guide_number", "event_time", "event_id"),
+                name="idx_meta_company_guide",
+            ),
+            Index(fields=("event_time", "event_id", "guide_number"), name="idx_meta_time"),
+            Index(
+                fields=("company_id", "event_time", "event_id", "guide_number"),
+                name="idx_meta_company_time",
+            ),
         )
 
 

@@ -146,6 +146,7 @@ async def document_event(
             meta = await BasicEventMetadata.create(
                 event_id=event.id,
                 company_id=event.company_id,
+                event_time=event.event_time,
                 created_by_id=actor.user_id,
                 using_db=conn,
                 **values,

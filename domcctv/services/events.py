@@ -92,6 +92,11 @@ def _documented_with_guide(actor: Actor, flt: EventFilter) -> QuerySet[BasicEven
     qs = metadata_in(actor.scope).filter(guide_number__startswith=_guide_prefix(flt.guide_number))
     if flt.company_id is not None:
         qs = qs.filter(company_id=flt.company_id)
+    # Metadata rows carry their event's time: the time range narrows the guide index too.
+    if flt.since:
+        qs = qs.filter(event_time__gte=as_utc(flt.since))
+    if flt.until:
+        qs = qs.filter(event_time__lt=as_utc(flt.until))
     return qs
 
 
@@ -136,13 +141,10 @@ async def _apply(actor: Actor, flt: EventFilter, *, guide: bool = True) -> Query
     return qs
 
 
-def _after(cursor: str) -> Q:
-    """Rows after a (time, id) cursor, newest first. The redundant ``event_time <= t`` keeps
-    the condition an index range at any depth (an OR alone is not one)."""
+def _after(cursor: str, *, id_field: str = "id") -> Q:
+    """Rows after a (time, id) cursor, newest first."""
     moment, last_id = parse_time_id_cursor(cursor)
-    return Q(event_time__lte=moment) & (
-        Q(event_time__lt=moment) | Q(event_time=moment, id__lt=last_id)
-    )
+    return search_plans.older_than(moment, last_id, id_field=id_field)
 
 
 def _by_company(actor: Actor, flt: EventFilter) -> bool:
@@ -179,9 +181,12 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     if words:
         qs = qs.filter(await text_search.text_condition(metadata_in(actor.scope), words))
     if guide_plan:
+        documented = _documented_with_guide(actor, flt)
+        if page.after:
+            documented = documented.filter(_after(page.after, id_field="event_id"))
         return await search_plans.guide_page(
             qs,
-            _documented_with_guide(actor, flt),
+            documented,
             by_company=not actor.scope.all_companies or flt.company_id is not None,
             limit=limit,
             rows=rows,

@@ -22,12 +22,14 @@ alone, which is right at the sizes SQLite is meant for.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -36,14 +38,19 @@ from domcctv.models import BasicEventMetadata, Event
 SORT_CAP = 20_000
 """Up to this many prefix matches are sorted; beyond it the time index is walked instead."""
 
-GUIDE_ID_CAP = 20_000
-"""Up to this many guide-number matches, the page is found among their events by id.
+GUIDE_SORT_CAP = 2_000
+"""Up to this many guide-number matches are read by guide number and sorted by time (from
+the metadata index alone: a millisecond); beyond it the metadata's time index is walked
+newest first, which meets matches often enough to fill a page soon (and hands over to the
+sort when it does not: ``GUIDE_WALK_EXAMINED``). Counting up to the cap costs as much as
+sorting that many, so it stays small."""
 
-As large as ``SORT_CAP``: guide numbers are folios, issued in sequence, so a prefix's matches
-are usually clustered in time ("GD-2024" is all of one year). Walking the time index from now
-back to such a cluster can read a large part of the table (bench/search.py: 27-36 s for the
-time-ordered SQL of an old folio prefix at 1M events), while the id path costs one primary-key
-read per match whatever their age."""
+GUIDE_WALK_EXAMINED = 50_000
+"""MariaDB: a walk that examines this many metadata entries without filling its chunk stops
+(``ROWS EXAMINED``) and the sort takes over."""
+
+GUIDE_CHUNK_MAX = 5_000
+"""The largest chunk of guide-number matches checked against the other filters at once."""
 
 PAGE_ORDER = ("-event_time", "-id")
 
@@ -65,6 +72,7 @@ _SORT_INDEX = {
 }
 _TIME_INDEX = {False: "idx_event_time", True: "idx_event_company_time"}
 _GUIDE_INDEX = {False: "idx_meta_guide", True: "idx_meta_company_guide"}
+_META_TIME_INDEX = {False: "idx_meta_time", True: "idx_meta_company_time"}
 
 
 def time_index(by_company: bool) -> str:
@@ -110,6 +118,14 @@ def prefix_q(column: PrefixColumn, prefix: str) -> Q:
     return Q(**{f"{column.value}__gte": prefix, f"{column.value}__lt": bound})
 
 
+def older_than(moment: datetime, last_id: int, *, id_field: str = "id") -> Q:
+    """Rows after ``(moment, last_id)`` in newest-first order. The redundant
+    ``event_time <= moment`` keeps the condition an index range at any depth (an OR alone is
+    not one)."""
+    same_moment: dict[str, Any] = {"event_time": moment, f"{id_field}__lt": last_id}
+    return Q(event_time__lte=moment) & (Q(event_time__lt=moment) | Q(**same_moment))
+
+
 @dataclass(frozen=True, slots=True)
 class PrefixSearch:
     """A prefix filter already applied to the query, and what its plan needs to know."""
@@ -135,12 +151,39 @@ async def first_column(
     with ``extra_params`` after its own; the first column of each row. For what Tortoise
     cannot say: a capped count, a per-statement optimizer setting, a subquery it cannot
     express. No value is ever spliced into the SQL text."""
+    return [row[0] for row in await wrapped_rows(query, wrap, extra_params)]
+
+
+async def wrapped_rows(
+    query: Any, wrap: Callable[[str], str], extra_params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Every column of each row of ``query`` run inside ``wrap`` (see ``first_column``)."""
     query._choose_db_if_not_chosen()
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
     assert query._db is not None
     _, rows = await query._db.execute_query(wrap(sql), [*params, *extra_params])
-    return [first_value(row) for row in rows]
+    return [tuple(row.values()) if isinstance(row, dict) else tuple(row) for row in rows]
+
+
+_MARIADB: dict[int, bool] = {}
+
+# asyncmy logs each server warning; "The query exceeded LIMIT ROWS EXAMINED" is a capped
+# walk doing its job (guide_page then sorts), not a problem.
+logging.getLogger("asyncmy").addFilter(lambda record: "ROWS EXAMINED" not in record.getMessage())
+
+
+async def is_mariadb(query: Any) -> bool:
+    """Whether ``query`` runs on MariaDB (asked once per connection pool: ``SELECT
+    VERSION()``); only MariaDB has ``LIMIT ... ROWS EXAMINED``."""
+    query._choose_db_if_not_chosen()
+    db = query._db
+    if not db.capabilities.support_index_hint:  # SQLite
+        return False
+    if id(db) not in _MARIADB:
+        _, rows = await db.execute_query("SELECT VERSION()")
+        _MARIADB[id(db)] = "mariadb" in str(first_value(rows[0])).lower()
+    return _MARIADB[id(db)]
 
 
 def forced[M: Model](qs: QuerySet[M], index: str) -> QuerySet[M]:
@@ -209,19 +252,46 @@ async def guide_page(
     rows: QuerySet[Event],
 ) -> list[Event]:
     """The newest ``limit`` events of ``qs`` whose metadata is among ``documented`` (a guide
-    number prefix, already scoped).
+    number prefix, already scoped and limited to the page's time range).
 
-    Few matching guides: their event ids, then the page among those rows by primary key.
-    Many: walk the time index and keep events that have a matching guide (a semi-join).
+    The matches come newest first from a metadata index alone (each metadata row carries its
+    event's time): few are read by guide number and sorted; many by walking the time index,
+    which meets them often, unless they are all old (folios are issued in sequence, so
+    "GD-2024" is one past year): a walk that examines ``GUIDE_WALK_EXAMINED`` entries without
+    filling its chunk hands over to the sort. Matches are taken in growing chunks, each checked
+    against the event filters by primary key, until the page is full.
     """
-    guide_index = _GUIDE_INDEX[by_company]
-    matches = await capped_count(forced(documented, guide_index), GUIDE_ID_CAP)
-    if matches <= GUIDE_ID_CAP:
-        event_ids = list(await forced(documented, guide_index).values_list("event_id", flat=True))
-        if not event_ids:
-            return []
-        ids = await page_ids(qs.filter(id__in=event_ids), limit, index="PRIMARY")
-    else:
-        semi = qs.filter(id__in=Subquery(documented.values("event_id")))
-        ids = await page_ids(semi, limit, index=time_index(by_company), probe_per_row=True)
-    return await rows_in_order(rows, ids)
+    sort_index = _GUIDE_INDEX[by_company]
+    matches = await capped_count(forced(documented, sort_index), GUIDE_SORT_CAP)
+    walking = matches > GUIDE_SORT_CAP
+    found: list[int] = []
+    chunk = limit
+    older = documented
+    while len(found) < limit:
+        index = _META_TIME_INDEX[by_company] if walking else sort_index
+        query = (
+            forced(older, index)
+            .order_by("-event_time", "-event_id")
+            .limit(chunk)
+            .values_list("event_id", "event_time")
+        )
+        capped = walking and await is_mariadb(query)
+        if capped:
+            batch = await wrapped_rows(
+                query, lambda sql: f"{sql} ROWS EXAMINED {GUIDE_WALK_EXAMINED}"
+            )
+        else:
+            batch = list(await query)
+        if batch:
+            candidates = qs.filter(id__in=[event_id for event_id, _ in batch])
+            found += await page_ids(candidates, limit - len(found), index="PRIMARY")
+            last_id, last_time = batch[-1]
+            if last_time.tzinfo is None:  # a raw row: stored as naive UTC, as Tortoise does
+                last_time = last_time.replace(tzinfo=UTC)
+            older = documented.filter(older_than(last_time, last_id, id_field="event_id"))
+        if len(batch) < chunk:
+            if not capped:
+                break  # every match has been seen
+            walking = False  # the walk may have stopped at its cap: the rest by the sort
+        chunk = min(chunk * 4, GUIDE_CHUNK_MAX)
+    return await rows_in_order(rows, found)

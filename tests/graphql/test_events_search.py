@@ -368,6 +368,7 @@ async def test_guide_number_search_is_not_capped(api, operator_token) -> None:
             BasicEventMetadata(
                 event_id=e.id,
                 company_id=company.id,
+                event_time=e.event_time,
                 guide_number=f"GD-{n}",
                 created_by_id=author.id,
             )

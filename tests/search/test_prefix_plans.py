@@ -1,10 +1,11 @@
 """Prefix searches give the same pages whichever plan reaches them (services.search_plans).
 
 The plan depends on how many rows match (sort the prefix's range below ``SORT_CAP``, walk the
-time index above it; guide numbers: their event ids below ``GUIDE_ID_CAP``, a semi-join above
-it). Here the caps are forced to 0 or to a huge value so both plans run over the same small
-dataset, for staff and for a client user, across keyset pages, and must agree row for row
-with a plain filter computed in Python.
+time index above it; guide numbers: their metadata rows sorted by time below
+``GUIDE_SORT_CAP``, the metadata's time index walked above it, in chunks). Here the caps are
+forced to 0 or to a huge value so both plans run over the same small dataset, for staff and
+for a client user, across keyset pages, and must agree row for row with a plain filter
+computed in Python.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ async def test_both_plans_give_the_filter_s_rows_newest_first(
     seen = {}
     for cap in (0, 10**9):
         monkeypatch.setattr(search_plans, "SORT_CAP", cap)
-        monkeypatch.setattr(search_plans, "GUIDE_ID_CAP", cap)
+        monkeypatch.setattr(search_plans, "GUIDE_SORT_CAP", cap)
         seen[cap] = await _all_pages(actor, flt)
     assert seen[0] == expected
     assert seen[10**9] == expected
@@ -179,3 +180,27 @@ async def test_company_filter_and_dates_combine_with_a_prefix_under_both_plans(
     for cap in (0, 10**9):
         monkeypatch.setattr(search_plans, "SORT_CAP", cap)
         assert await _all_pages(_staff(), flt, first=5) == expected
+
+
+@pytest.mark.parametrize("examined", [4, 10**9])
+async def test_guide_chunks_skip_matches_the_other_filters_reject(
+    dataset: dict[str, int], monkeypatch: pytest.MonkeyPatch, examined: int
+) -> None:
+    # Tiny chunks: most of a chunk's guide matches fail the company and time filters, so the
+    # page is filled over many chunks (each chunk's survivors, in order, then the next chunk).
+    since = T0 - timedelta(minutes=4000)
+    until = T0 - timedelta(minutes=500)
+    flt = EventFilter(guide_number="GD-0", company_id=dataset["company"], since=since, until=until)
+    expected = []
+    for i in await _expected(EventFilter(guide_number="GD-0"), None):
+        event = await Event.get(id=i)
+        if event.company_id == dataset["company"] and since <= event.event_time < until:
+            expected.append(i)
+    assert len(expected) > 5
+    monkeypatch.setattr(search_plans, "GUIDE_CHUNK_MAX", 3)
+    # MariaDB: walks that stop after examining 4 entries hand over to the sort, page by page
+    monkeypatch.setattr(search_plans, "GUIDE_WALK_EXAMINED", examined)
+    for cap in (0, 10**9):
+        monkeypatch.setattr(search_plans, "GUIDE_SORT_CAP", cap)
+        assert await _all_pages(_staff(), flt, first=2) == expected
+        assert await _all_pages(_client(dataset["company"]), flt, first=4) == expected

@@ -125,10 +125,11 @@ async def seeded(db: str) -> dict[str, Any]:
     )
     await conn.execute_script(
         f"""
-        INSERT INTO basic_event_metadata (event_id, company_id, guide_number, origin_project,
-            cargo_description, observations, ready_for_detailed_processing, created_by_id,
-            created_at, updated_at)
-        SELECT id, company_id, CONCAT('GD-', LPAD(id % 90000, 6, '0')), 'Proyecto Norte',
+        INSERT INTO basic_event_metadata (event_id, company_id, event_time, guide_number,
+            origin_project, cargo_description, observations, ready_for_detailed_processing,
+            created_by_id, created_at, updated_at)
+        SELECT id, company_id, event_time, CONCAT('GD-', LPAD(id % 90000, 6, '0')),
+            'Proyecto Norte',
             'Áridos', IF(id % 500 = 0, 'Sellos rotos', 'Sin novedad'), 0, {author.id},
             UTC_TIMESTAMP(), UTC_TIMESTAMP()
         FROM events WHERE has_basic_metadata = 1
@@ -242,6 +243,7 @@ async def test_a_deep_page_costs_what_the_first_page_costs(seeded: dict[str, Any
         ("deep latest", EventFilter()),
         ("deep prefix", EventFilter(plate=_plate(99)[:2], plate_match=PlateMatch.PREFIX)),
         ("deep company", EventFilter(company_id=seeded["company"])),
+        ("deep guide", EventFilter(guide_number="GD-0")),
     ]:
         statements = await _run(_staff(), flt, pages=20)
         last_page = statements[-3:]  # at most: count, ids, rows
