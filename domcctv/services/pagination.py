@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -54,7 +55,12 @@ def clamp_page(first: int | None, *, default: int, maximum: int) -> int:
 
 
 def encode_cursor(*parts: str | int | float) -> str:
-    raw = json.dumps(list(parts), separators=(",", ":")).encode()
+    """An opaque cursor: the parts as compact JSON (orjson: one per row of every page, so
+    the stdlib encoder's cost showed in search profiles), base64url without padding."""
+    try:
+        raw = orjson.dumps(list(parts))
+    except TypeError:  # an integer beyond 64 bits (only a forged value would hold one)
+        raw = json.dumps(list(parts), separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
