@@ -35,6 +35,7 @@ from domcctv.graphql_http import (
     declared_length,
     decode_json,
     encode_response,
+    encode_ws_message,
     is_request_error,
     limited_receive,
     negotiate,
@@ -89,6 +90,11 @@ class DomcctvGraphQL(GraphQL[Context, None]):
 
     # graphql-transport-ws connections bound to their session (resolvers/ws_sessions.py).
     graphql_transport_ws_handler_class = SessionBoundHandler
+
+    def encode_json(self, data: object) -> str:
+        """Websocket messages (HTTP responses are encoded in ``create_response``): text, so
+        Strawberry sends text frames; a shared pushed result is encoded once."""
+        return encode_ws_message(data)
 
     def __init__(self, services: AppServices, **kwargs: Any) -> None:
         self.services = services
@@ -229,9 +235,8 @@ class DomcctvGraphQL(GraphQL[Context, None]):
         status = (
             status_for(response_data, media_type) if isinstance(response_data, Mapping) else 200
         )
-        # orjson here rather than by overriding ``encode_json``: Strawberry's websocket
-        # handler would send that method's bytes as binary frames, and graphql-transport-ws
-        # messages must be text.
+        # orjson bytes here; ``encode_json`` (websocket messages) must return text, since
+        # Strawberry sends bytes as binary frames and graphql-transport-ws messages are text.
         response = Response(
             encode_response(response_data), status_code=status, media_type=media_type
         )
