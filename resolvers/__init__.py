@@ -23,6 +23,7 @@ from resolvers.errors import DomcctvSchema, ErrorPolicy
 from resolvers.events import EventMutation, EventQuery
 from resolvers.execution_fix import install_per_event_executor
 from resolvers.ingest import IngestMutation, IngestQuery
+from resolvers.leaf_fields import LeafFieldExecutionContext
 from resolvers.live import LiveSubscription
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
@@ -107,4 +108,5 @@ def build_schema(
             ErrorPolicy,
             OutboxDelivery,
         ],
+        execution_context_class=LeafFieldExecutionContext,
     )
