@@ -18,6 +18,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from domcctv.domain.access import Actor
@@ -104,9 +105,9 @@ async def record_plate_reads(
         watchlist=await live.active_watchlist(plates),
     )
     outcomes: list[IngestOutcome] = []
+    cameras: set[str] = set()
     try:
         async with in_transaction("default") as conn:
-            cameras: set[str] = set()
             for read in reads:
                 if read.natural_key in stored:  # stored before, or earlier in this batch
                     outcomes.append(IngestOutcome(IngestResult.DUPLICATE, None))
@@ -114,18 +115,27 @@ async def record_plate_reads(
                 outcomes.append(await _record(read, threshold, merge_window_seconds, conn, batch))
                 stored.add(read.natural_key)
                 cameras.add(read.camera_code)
-            if cameras:
-                await (
-                    Camera.filter(code__in=sorted(cameras))
-                    .using_db(conn)
-                    .update(last_seen_at=utcnow())
-                )
     except IntegrityError:
         # A single read whose natural key was stored concurrently: idempotent success.
         if len(reads) == 1 and await PlateReadRecord.exists(natural_key=reads[0].natural_key):
             return [IngestOutcome(IngestResult.DUPLICATE, None)]
         raise
+    if cameras:
+        await _mark_seen(cameras)
     return outcomes
+
+
+LAST_SEEN_EVERY = timedelta(seconds=30)
+"""A camera's ``last_seen_at`` is rewritten at most this often (health turns STALE after
+minutes): one camera row is touched by every read it sends, and rewriting it per batch inside
+the ingest transaction held its row lock for the whole batch, serialising consumers."""
+
+
+async def _mark_seen(codes: set[str]) -> None:
+    """After the batch has committed, on its own: only cameras not marked recently."""
+    now = utcnow()
+    due = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_EVERY)
+    await Camera.filter(Q(code__in=sorted(codes)) & due).update(last_seen_at=now)
 
 
 async def record_plate_read(

@@ -172,3 +172,21 @@ async def test_a_batch_stores_each_read_once_in_one_transaction(db) -> None:
     registered = outcomes[2].event
     assert registered is not None
     assert registered.company_id == company.id  # the batch's registry lookup
+
+
+async def test_camera_last_seen_is_rewritten_at_most_every_30_seconds(db) -> None:
+    from domcctv.models import Camera
+    from domcctv.services import ingest as ingest_service
+
+    camera = await Camera.create(code="CAM-1", name="Gate")
+    await ingest(read("uuid:s1"))
+    first = (await Camera.get(id=camera.id)).last_seen_at
+    assert first is not None
+    await ingest(read("uuid:s2", at=T0 + timedelta(seconds=5)))
+    assert (await Camera.get(id=camera.id)).last_seen_at == first  # within the window
+    older = first - ingest_service.LAST_SEEN_EVERY - timedelta(seconds=1)
+    await Camera.filter(id=camera.id).update(last_seen_at=older)
+    await ingest(read("uuid:s3", at=T0 + timedelta(seconds=10)))
+    latest = (await Camera.get(id=camera.id)).last_seen_at
+    assert latest is not None
+    assert latest > first
