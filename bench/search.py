@@ -71,6 +71,7 @@ from bench.search_data import (
 )
 from domcctv.domain.plates import canonical, skeleton
 from domcctv.services import search_plans
+from domcctv.services.text_search import TEXT_FIELDS, TEXT_WALK_EXAMINED
 
 # asyncmy logs every server warning; a capped guide walk that stops early is expected
 # (RawClient._guide_page then reads the page the other way).
@@ -170,6 +171,7 @@ class Request:
     where: tuple[str, ...]
     params: tuple[Any, ...]
     guide: tuple[str, str] | None = None
+    text: tuple[str, ...] = ()  # the words of a text search (walked before the full text)
     dashboard: bool = False
 
     def sql(
@@ -299,7 +301,7 @@ def text_shape(queries: Sequence[str]) -> Callable[[random.Random, Pool], Reques
     def make(rng: random.Random, pool: Pool) -> Request:
         text = rng.choice(queries)
         boolean = " ".join(f"+{word}*" for word in text.split())
-        return _req({"text": text}, [TEXT_MATCH], [boolean])
+        return _req({"text": text}, [TEXT_MATCH], [boolean], text=tuple(text.split()))
 
     return make
 
@@ -482,12 +484,45 @@ class RawClient:
             self.guide_plans["by_guide"] += 1
         return await self._fetch(*request.sql(after))
 
+    async def _text_page(
+        self, request: Request, after: tuple[datetime, int] | None
+    ) -> tuple[list[Any], list[str]]:
+        """A text page as the server reaches it: the documentation rows walked newest first
+        with each word checked on the row (``LIKE``), capped with ``ROWS EXAMINED``; a page
+        that did not fill comes from the full-text semi-join (rare words)."""
+        fields = TEXT_FIELDS
+        where, params = [], []
+        for word in request.text:
+            likes = [f"m.{f} LIKE %s OR m.{f} LIKE %s" for f in fields]
+            where.append("(" + " OR ".join(likes) + ")")
+            for _ in fields:
+                params += [f"{word}%", f"% {word}%"]
+        where.append("e.status <> 'ARCHIVED'")
+        if after is not None:
+            where.append("(m.event_time < %s OR (m.event_time = %s AND m.event_id < %s))")
+            params += [after[0], after[0], after[1]]
+        examined = TEXT_WALK_EXAMINED
+        sql = (
+            "SELECT STRAIGHT_JOIN e.* FROM basic_event_metadata m FORCE INDEX (idx_meta_time) "  # noqa: S608 - values are parameters
+            f"JOIN events e ON e.id = m.event_id WHERE {' AND '.join(where)} "
+            f"ORDER BY m.event_time DESC, m.event_id DESC LIMIT {PAGE + 1} "
+            f"ROWS EXAMINED {examined}"
+        )
+        rows, names = await self._fetch(sql, params)
+        if len(rows) > PAGE:
+            self.guide_plans["text_walk"] += 1
+            return rows, names
+        self.guide_plans["text_walk_then_full_text"] += 1
+        return await self._fetch(*request.sql(after))
+
     async def page(
         self, request: Request, after: tuple[datetime, int] | None
     ) -> tuple[list[int], tuple[datetime, int] | None]:
         try:
             if request.guide is not None:
                 rows, names = await self._guide_page(request, after)
+            elif request.text:
+                rows, names = await self._text_page(request, after)
             else:
                 rows, names = await self._fetch(*request.sql(after))
         except MySQLError as exc:  # e.g. max_statement_time exceeded

@@ -86,18 +86,25 @@ def _guide_prefix(text: str) -> str:
     return text.strip()[:50]
 
 
-def _documented_with_guide(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
-    """Scoped metadata rows whose guide number starts with the filter's text."""
-    assert flt.guide_number
-    qs = metadata_in(actor.scope).filter(guide_number__startswith=_guide_prefix(flt.guide_number))
+def _documented(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
+    """Scoped documentation rows of the filter's company and time range (each row carries
+    its event's time, so the range narrows the documentation indexes too)."""
+    qs = metadata_in(actor.scope)
     if flt.company_id is not None:
         qs = qs.filter(company_id=flt.company_id)
-    # Metadata rows carry their event's time: the time range narrows the guide index too.
+    if flt.unassigned is not None:
+        qs = qs.filter(company_id__isnull=flt.unassigned)
     if flt.since:
         qs = qs.filter(event_time__gte=as_utc(flt.since))
     if flt.until:
         qs = qs.filter(event_time__lt=as_utc(flt.until))
     return qs
+
+
+def _documented_with_guide(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
+    """Scoped documentation rows whose guide number starts with the filter's text."""
+    assert flt.guide_number
+    return _documented(actor, flt).filter(guide_number__startswith=_guide_prefix(flt.guide_number))
 
 
 async def _apply(actor: Actor, flt: EventFilter, *, guide: bool = True) -> QuerySet[Event]:
@@ -170,9 +177,12 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
         ids = await text_search.sqlite_page_ids(qs, words, limit)
         return await search_plans.rows_in_order(rows, ids)
     if text_plan:
+        documented = _documented(actor, flt)
+        if page.after:
+            documented = documented.filter(_after(page.after, id_field="event_id"))
         return await text_search.text_page(
             qs,
-            metadata_in(actor.scope),
+            documented,
             words,
             by_company=_by_company(actor, flt),
             limit=limit,

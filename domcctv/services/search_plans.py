@@ -243,6 +243,78 @@ async def prefix_page(
     return await rows_in_order(rows, ids)
 
 
+@dataclass(slots=True)
+class DocumentedWalk:
+    """What ``documented_newest`` found: the page's event ids so far, newest first; the last
+    documentation row it read (a keyset to go on from); whether a ``ROWS EXAMINED`` cap cut
+    it short (more matches may lie beyond ``last``)."""
+
+    ids: list[int]
+    last: tuple[datetime, int] | None
+    stopped: bool
+
+
+def meta_time_index(by_company: bool) -> str:
+    """The documentation rows' time index (company first when a company leads)."""
+    return _META_TIME_INDEX[by_company]
+
+
+async def documented_newest(
+    qs: QuerySet[Event],
+    documented: QuerySet[BasicEventMetadata],
+    *,
+    index: str,
+    limit: int,
+    examined: int | None = None,
+) -> DocumentedWalk:
+    """The newest ``limit`` events of ``qs`` among the documentation rows ``documented``
+    (each carries its event's time), read through ``index`` in time order.
+
+    Rows are taken in growing chunks (``limit``, then four times larger up to
+    ``GUIDE_CHUNK_MAX``), each
+    chunk's events checked against ``qs``'s filters by primary key, until the page is full.
+    ``examined`` (MariaDB only): each chunk stops after examining that many rows, and the walk
+    reports ``stopped`` when a chunk came back short because of it.
+    """
+    found: list[int] = []
+    last: tuple[datetime, int] | None = None
+    chunk = limit
+    rest = documented
+    while len(found) < limit:
+        query = (
+            forced(rest, index)
+            .order_by("-event_time", "-event_id")
+            .limit(chunk)
+            .values_list("event_id", "event_time")
+        )
+        capped = examined is not None and await is_mariadb(query)
+        if capped:
+            batch = await wrapped_rows(query, lambda sql: f"{sql} ROWS EXAMINED {examined}")
+        else:
+            batch = list(await query)
+        if batch:
+            candidates = qs.filter(id__in=[event_id for event_id, _ in batch])
+            found += await page_ids(candidates, limit - len(found), index="PRIMARY")
+            last_id, last_time = batch[-1]
+            if last_time.tzinfo is None:  # a raw row: stored as naive UTC, as Tortoise does
+                last_time = last_time.replace(tzinfo=UTC)
+            last = (last_time, int(last_id))
+            rest = documented.filter(older_than(last_time, last_id, id_field="event_id"))
+        if len(batch) < chunk:
+            return DocumentedWalk(found, last, stopped=capped)
+        chunk = min(chunk * 4, GUIDE_CHUNK_MAX)
+    return DocumentedWalk(found, last, stopped=False)
+
+
+def older_documented(
+    documented: QuerySet[BasicEventMetadata], last: tuple[datetime, int] | None
+) -> QuerySet[BasicEventMetadata]:
+    """``documented`` past a walk's last row (all of it when the walk read none)."""
+    if last is None:
+        return documented
+    return documented.filter(older_than(last[0], last[1], id_field="event_id"))
+
+
 async def guide_page(
     qs: QuerySet[Event],
     documented: QuerySet[BasicEventMetadata],
@@ -258,40 +330,23 @@ async def guide_page(
     event's time): few are read by guide number and sorted; many by walking the time index,
     which meets them often, unless they are all old (folios are issued in sequence, so
     "GD-2024" is one past year): a walk that examines ``GUIDE_WALK_EXAMINED`` entries without
-    filling its chunk hands over to the sort. Matches are taken in growing chunks, each checked
-    against the event filters by primary key, until the page is full.
+    filling its chunk hands over to the sort, from where it stopped.
     """
     sort_index = _GUIDE_INDEX[by_company]
     matches = await capped_count(forced(documented, sort_index), GUIDE_SORT_CAP)
-    walking = matches > GUIDE_SORT_CAP
-    found: list[int] = []
-    chunk = limit
-    older = documented
-    while len(found) < limit:
-        index = _META_TIME_INDEX[by_company] if walking else sort_index
-        query = (
-            forced(older, index)
-            .order_by("-event_time", "-event_id")
-            .limit(chunk)
-            .values_list("event_id", "event_time")
-        )
-        capped = walking and await is_mariadb(query)
-        if capped:
-            batch = await wrapped_rows(
-                query, lambda sql: f"{sql} ROWS EXAMINED {GUIDE_WALK_EXAMINED}"
-            )
-        else:
-            batch = list(await query)
-        if batch:
-            candidates = qs.filter(id__in=[event_id for event_id, _ in batch])
-            found += await page_ids(candidates, limit - len(found), index="PRIMARY")
-            last_id, last_time = batch[-1]
-            if last_time.tzinfo is None:  # a raw row: stored as naive UTC, as Tortoise does
-                last_time = last_time.replace(tzinfo=UTC)
-            older = documented.filter(older_than(last_time, last_id, id_field="event_id"))
-        if len(batch) < chunk:
-            if not capped:
-                break  # every match has been seen
-            walking = False  # the walk may have stopped at its cap: the rest by the sort
-        chunk = min(chunk * 4, GUIDE_CHUNK_MAX)
-    return await rows_in_order(rows, found)
+    if matches <= GUIDE_SORT_CAP:
+        walk = await documented_newest(qs, documented, index=sort_index, limit=limit)
+        return await rows_in_order(rows, walk.ids)
+    walk = await documented_newest(
+        qs,
+        documented,
+        index=meta_time_index(by_company),
+        limit=limit,
+        examined=GUIDE_WALK_EXAMINED,
+    )
+    ids = walk.ids
+    if walk.stopped:
+        rest = older_documented(documented, walk.last)
+        sort = await documented_newest(qs, rest, index=sort_index, limit=limit - len(ids))
+        ids += sort.ids
+    return await rows_in_order(rows, ids)

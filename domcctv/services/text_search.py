@@ -7,12 +7,15 @@ MariaDB/MySQL and an FTS5 table on SQLite (migration 0007). Like a prefix, a wor
 few documents or half of them, so the page is reached in one of two ways
 (``services.search_plans`` explains the trade-off):
 
-* **few matches** (up to ``TEXT_ID_CAP``, 5,000): the full-text index gives the documents'
-  event ids, and the page is found among those events by primary key;
-* **many matches** (MariaDB only): the time index is walked newest first and each event's
-  documentation is checked on the spot (``LIKE 'word%' OR LIKE '% word%'`` per field, under
-  the column's case- and accent-insensitive collation) until the page is full. A full-text
-  lookup of a word found in a third of the documents would read all of them to return 50.
+* **a common word** (MariaDB): the documentation rows are walked newest first on their own
+  time index (each carries its event's time) and checked on the spot (``LIKE 'word%' OR LIKE
+  '% word%'`` per field, under the column's case- and accent-insensitive collation) until the
+  page is full. InnoDB's full-text search computes every match before its LIMIT applies: a
+  word found in a tenth of 3M documents took seconds that way.
+* **a rare word**: the walk stops after examining ``TEXT_WALK_EXAMINED`` rows, and the
+  full-text index gives the remaining documents' event ids (up to ``TEXT_ID_CAP``); the rest
+  of the page is found among those events by primary key. More ids than that (a common word
+  whose matches are all old): the walk goes on without a cap.
 
 SQLite (the embedded, single-site default) pages in one statement, the FTS5 match a subquery of
 the page query (``sqlite_page_ids``).
@@ -31,12 +34,14 @@ from domcctv.models import BasicEventMetadata, Event
 from domcctv.services import search_plans
 
 TEXT_ID_CAP = 5_000
-"""Up to this many matching documents, their events are paged by id; beyond, the time index.
+"""Up to this many matching documents (after a walk that met too few), their events are paged
+by id; beyond, the walk goes on. Each id costs a random primary-key read (bench/search.py at
+1M events: a word in 12,000 documents took 1.45 s by id)."""
 
-Each id costs a random primary-key read, each walked event one probe of its documentation:
-the two balance near sqrt(page size * events) matches (7,000 at 1M events, 22,000 at 10M).
-bench/search.py at 1M events: a word in 12,000 documents took 1.45 s by id (cap 20,000) and
-120 ms walking (cap 5,000)."""
+TEXT_WALK_EXAMINED = 10_000
+"""A walk for a word examines at most this many documentation rows (one primary-key read
+each) before the full-text index takes over: a word in 1 document of 200 fills a page of 50
+within it."""
 
 MIN_WORD = 3  # InnoDB's default innodb_ft_min_token_size: shorter words are not indexed
 MAX_WORDS = 8
@@ -99,18 +104,26 @@ async def text_page(
     rows: QuerySet[Event],
 ) -> list[Event]:
     """MariaDB: the newest ``limit`` events of ``qs`` whose documentation contains every word
-    (``documented``: the caller's scoped metadata query). SQLite: ``sqlite_page_ids``."""
-    event_ids = await _matching_event_ids(words, TEXT_ID_CAP)
-    if event_ids is not None:
-        if not event_ids:
-            return []
-        ids = await search_plans.page_ids(qs.filter(id__in=event_ids), limit, index="PRIMARY")
-    else:
-        matching = documented.filter(*[_word_q(w) for w in words])
-        semi = qs.filter(id__in=Subquery(matching.values("event_id")))
-        ids = await search_plans.page_ids(
-            semi, limit, index=search_plans.time_index(by_company), probe_per_row=True
-        )
+    (``documented``: the caller's scoped documentation rows, within the page's time range and
+    past its cursor). SQLite: ``sqlite_page_ids``."""
+    matching = documented.filter(*[_word_q(w) for w in words])
+    index = search_plans.meta_time_index(by_company)
+    walk = await search_plans.documented_newest(
+        qs, matching, index=index, limit=limit, examined=TEXT_WALK_EXAMINED
+    )
+    ids = walk.ids
+    if walk.stopped and len(ids) < limit:
+        event_ids = await _matching_event_ids(words, TEXT_ID_CAP)
+        if event_ids is None:  # many matches, all older than the walk reached: go on
+            rest = search_plans.older_documented(matching, walk.last)
+            more = await search_plans.documented_newest(
+                qs, rest, index=index, limit=limit - len(ids)
+            )
+            ids += more.ids
+        elif event_ids:
+            older = qs if walk.last is None else qs.filter(search_plans.older_than(*walk.last))
+            candidates = older.filter(id__in=event_ids)
+            ids += await search_plans.page_ids(candidates, limit - len(ids), index="PRIMARY")
     return await search_plans.rows_in_order(rows, ids)
 
 
