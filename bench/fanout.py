@@ -391,6 +391,15 @@ async def prepare_data(
     return cameras, access
 
 
+def _summed(per_server: dict[str, dict[str, float] | None]) -> dict[str, float] | None:
+    """The API processes' CPU added up (None when any could not be read)."""
+    readings = list(per_server.values())
+    if not readings or any(r is None for r in readings):
+        return None
+    keys = ("total_s", "loop_thread_s", "other_threads_s")
+    return {k: round(sum(r[k] for r in readings if r is not None), 2) for k in keys}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__)
     parser.add_argument("--subscribers", type=int, default=200)
@@ -399,6 +408,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--picture-bytes", type=int, default=0, help="0: small (~40 KB) pictures")
     parser.add_argument("--settle-seconds", type=float, default=30.0, help="max wait after last")
     parser.add_argument("--no-baseline", action="store_true", help="skip the raw forwarder")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="API processes sharing the Redis bus; subscribers are spread over them round-robin "
+        "and detections pushed to the first",
+    )
     parser.add_argument("--dump", type=Path, help="write every delivery as CSV to this file")
     parser.add_argument(
         "--what-if-memo-fix",
@@ -414,6 +430,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.settle_seconds = min(args.settle_seconds, 15.0)
     if not (1 <= args.subscribers <= 1000 and 1 <= args.detections <= 5000):
         parser.error("subscribers must be in [1, 1000], detections in [1, 5000]")
+    if not 1 <= args.servers <= 4:
+        parser.error("servers must be in [1, 4]")
+    if args.servers > 1 and args.what_if_memo_fix:
+        parser.error("--what-if-memo-fix runs one server")
     if not 1.0 <= args.interval_ms <= 10_000:
         parser.error("interval must be in [1, 10000] ms")
     return args
@@ -438,24 +458,25 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             warmup, pushes = everything[:warmup_count], everything[warmup_count:]
             freeze_heap()
 
-            port, raw_port = free_port(), free_port()
+            ports, raw_port = [free_port() for _ in range(args.servers)], free_port()
+            port = ports[0]
             argv = domcctv_serve_argv()
             if args.what_if_memo_fix:
                 argv = [sys.executable, "-m", "bench.whatif_serve"]
-            env = server_env(
-                backend, port=port, media_dir=tmp / "media", jwt_secret=jwt_secret, tmp=tmp
-            )
-            if args.what_if_memo_fix:
-                env["PYTHONPATH"] = helper_env()["PYTHONPATH"]
-            server = ServerProcess(
-                "domcctv",
-                argv,
-                env,
-                tmp,
-                tmp / "domcctv.log",
-            )
-            servers.append(server)
-            await server.start(f"http://127.0.0.1:{port}/health")
+            api: list[ServerProcess] = []
+            for n, api_port in enumerate(ports):
+                env = server_env(
+                    backend, port=api_port, media_dir=tmp / "media", jwt_secret=jwt_secret, tmp=tmp
+                )
+                if args.what_if_memo_fix:
+                    env["PYTHONPATH"] = helper_env()["PYTHONPATH"]
+                suffix = "" if n == 0 else f"-{n + 1}"
+                process = ServerProcess(
+                    f"domcctv{suffix}", argv, env, tmp, tmp / f"domcctv{suffix}.log"
+                )
+                api.append(process)
+                servers.append(process)
+                await process.start(f"http://127.0.0.1:{api_port}/health")
             if not args.no_baseline:
                 forwarder = ServerProcess(
                     "raw-forwarder",
@@ -482,9 +503,12 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             limit = (args.detections + warmup_count) * 4 + 100
             setup_started = time.perf_counter()
             tokens = iter(access)
+            spread = iter(range(args.subscribers))
             gql = await connect_all(
                 args.subscribers,
-                lambda: open_graphql(f"ws://127.0.0.1:{port}/graphql", next(tokens)),
+                lambda: open_graphql(
+                    f"ws://127.0.0.1:{ports[next(spread) % len(ports)]}/graphql", next(tokens)
+                ),
                 limit=limit,
             )
             subscribers += gql
@@ -519,24 +543,32 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 raise RuntimeError(
                     f"only {ready}/{len(subscribers)} subscribers got the warm-up detections: "
                     "subscriptions or the forwarder's pattern do not match the server's bus "
-                    f"(server log: {server.log_problems()})"
+                    f"(server logs: {[p.log_problems() for p in api]})"
                 )
             await asyncio.sleep(0.5)
 
-            pid = server.proc.pid if server.proc else None
-            fwd_pid = servers[1].proc.pid if len(servers) > 1 and servers[1].proc else None
-            server_cpu, fwd_cpu, own_cpu0 = CpuMeter(pid), CpuMeter(fwd_pid), time.process_time()
-            host = HostMeter({"server": pid, "forwarder": fwd_pid})
+            pids = {p.name: p.proc.pid if p.proc else None for p in api}
+            fwd = [p for p in servers if p not in api]
+            fwd_pid = fwd[0].proc.pid if fwd and fwd[0].proc else None
+            meters = {name: CpuMeter(pid) for name, pid in pids.items()}
+            fwd_cpu, own_cpu0 = CpuMeter(fwd_pid), time.process_time()
+            host = HostMeter({**pids, "forwarder": fwd_pid})
             started = time.perf_counter()
             sent, statuses = await send_pushes(base, pushes, args.interval_ms / 1000)
             settle = await wait_delivered(
                 [gql, raw], len(warmup) + len(pushes), args.settle_seconds
             )
             elapsed = time.perf_counter() - started
-            server_cpu_used, fwd_cpu_used = server_cpu.read(), fwd_cpu.read()
+            per_server = {name: meter.read() for name, meter in meters.items()}
+            server_cpu_used = _summed(per_server)
+            fwd_cpu_used = fwd_cpu.read()
             own_cpu = time.process_time() - own_cpu0
             host_usage = host.read()
-            problems = server.log_problems()
+            logs = [p.log_problems() for p in api]
+            problems = {
+                "count": sum(int(log["count"]) for log in logs),
+                "sample": [line for log in logs for line in log["sample"]][:5],
+            }
             missing = await diagnose_missing(backend, [*gql, *raw], [p.plate for p in pushes])
         finally:
             await close_all(subscribers)
@@ -556,6 +588,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "e2e_ms": stats_ms(g_e2e),
         "bus_ms": stats_ms(g_bus),
         "server_cpu": server_cpu_used,
+        "server_cpu_per_process": per_server if len(per_server) > 1 else None,
     }
     raw_summary = None
     if raw:
@@ -579,6 +612,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "server": "what-if: domcctv serve + per-event graphql memo (bench.whatif_serve)"
         if args.what_if_memo_fix
         else "domcctv serve",
+        "servers": args.servers,
         "subscribers": args.subscribers,
         "detections": len(pushes),
         "interval_ms": args.interval_ms,
