@@ -9,7 +9,9 @@ camera within the merge window become the event's secondary camera.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -92,6 +94,44 @@ async def record_plate_reads(
     """
     if not reads:
         return []
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return await _store_batch(reads, threshold, merge_window_seconds)
+        except OperationalError as exc:
+            if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES:
+                raise
+            logger.info("ingest batch of %d chosen as a deadlock victim: retrying", len(reads))
+            await asyncio.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+DEADLOCK_RETRIES = 3
+"""How often a batch that InnoDB chose as a deadlock's victim is run again whole. Two
+consumers storing passes of nearby plates lock overlapping gaps of the plate index (the
+merge lookup is ``SELECT ... FOR UPDATE`` over a time window, so that a second camera's read
+of the same pass waits for the first and merges); the victim is rolled back entirely and
+succeeds when run again, which is InnoDB's own advice and far cheaper than the queue's
+read-by-read fallback."""
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """MariaDB/MySQL error 1213 ("Deadlock found when trying to get lock"), however the
+    driver and the ORM wrapped it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        first = seen.args[0] if seen.args else None
+        if first == 1213 or (isinstance(first, str) and first.startswith("(1213,")):
+            return True
+        if "Deadlock found" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def _store_batch(
+    reads: Sequence[PlateRead], threshold: float, merge_window_seconds: int
+) -> list[IngestOutcome]:
+    """One attempt at ``record_plate_reads``: the batch in one transaction."""
     keys = [r.natural_key for r in reads]
     stored: set[str] = {
         str(key)

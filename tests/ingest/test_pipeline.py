@@ -190,3 +190,47 @@ async def test_camera_last_seen_is_rewritten_at_most_every_30_seconds(db) -> Non
     latest = (await Camera.get(id=camera.id)).last_seen_at
     assert latest is not None
     assert latest > first
+
+
+async def test_a_batch_chosen_as_a_deadlock_victim_is_stored_once_when_run_again(
+    db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tortoise.exceptions import OperationalError
+
+    from domcctv.services import ingest as ingest_service
+    from domcctv.services.ingest import record_plate_reads
+
+    real = ingest_service._record
+    failures = iter([True])  # the first read of the first attempt fails, as InnoDB would
+
+    async def victim(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if next(failures, False):
+            deadlock = "(1213, 'Deadlock found when trying to get lock; try restarting transaction')"
+            raise OperationalError(deadlock)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_service, "_record", victim)
+    reads = [read("uuid:d1", plate="HJKL42"), read("uuid:d2", plate="BBCC11", camera="CAM-2")]
+    outcomes = await record_plate_reads(reads, threshold=85.0, merge_window_seconds=60)
+    assert [o.result for o in outcomes] == [IngestResult.CREATED, IngestResult.CREATED]
+    assert await PlateReadRecord.all().count() == 2
+    assert await Event.all().count() == 2
+
+
+async def test_other_errors_are_not_retried(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tortoise.exceptions import OperationalError
+
+    from domcctv.services import ingest as ingest_service
+
+    calls: list[int] = []
+
+    async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        raise OperationalError("(1054, \"Unknown column 'x'\")")
+
+    monkeypatch.setattr(ingest_service, "_record", broken)
+    with pytest.raises(OperationalError):
+        await ingest(read("uuid:e1"))
+    assert calls == [1]
+    assert await Event.all().count() == 0
+    assert ingest_service.is_deadlock(OperationalError("(1213, 'Deadlock found')"))
