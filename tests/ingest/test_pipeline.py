@@ -205,8 +205,7 @@ async def test_a_batch_chosen_as_a_deadlock_victim_is_stored_once_when_run_again
 
     async def victim(*args, **kwargs):  # type: ignore[no-untyped-def]
         if next(failures, False):
-            deadlock = "(1213, 'Deadlock found when trying to get lock; try restarting transaction')"
-            raise OperationalError(deadlock)
+            raise OperationalError("(1213, 'Deadlock found when trying to get lock')")
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(ingest_service, "_record", victim)
