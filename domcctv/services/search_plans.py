@@ -204,22 +204,11 @@ def first_value(row: Any) -> Any:
     return next(iter(row.values())) if isinstance(row, dict) else row[0]
 
 
-async def page_ids(
-    qs: QuerySet[Event], limit: int, *, index: str | None, probe_per_row: bool = False
-) -> list[int]:
-    """Newest-first ids of the page (``(event_time, id)`` only: served by a covering index).
-
-    ``probe_per_row``: the query holds an ``IN (subquery)`` that must be checked row by row
-    while the index is walked (stopping at the page), not materialised whole first, which is
-    what MariaDB's semi-join strategies would do with a dense guide-number prefix.
-    """
+async def page_ids(qs: QuerySet[Event], limit: int, *, index: str | None) -> list[int]:
+    """Newest-first ids of the page (``(event_time, id)`` only: served by a covering index)."""
     if index is not None:
         qs = forced(qs, index)
-    query = qs.order_by(*PAGE_ORDER).limit(limit).values_list("id", flat=True)
-    if probe_per_row and qs.capabilities.support_index_hint:  # MariaDB/MySQL
-        per_row = "SET STATEMENT optimizer_switch='semijoin=off,materialization=off' FOR "
-        return [int(i) for i in await first_column(query, lambda sql: per_row + sql)]
-    rows: list[Any] = list(await query)
+    rows: list[Any] = list(await qs.order_by(*PAGE_ORDER).limit(limit).values_list("id", flat=True))
     return [int(i) for i in rows]
 
 

@@ -205,15 +205,12 @@ async def _problems(name: str, statements: list[tuple[str, Any]]) -> list[str]:
     conn = connections.get("default")
     found = []
     for sql, params in statements:
-        prefix, select = "", sql.lstrip()
-        if select.upper().startswith("SET STATEMENT"):  # per-statement optimizer settings
-            prefix, select = select.split(" FOR ", 1)
-            prefix += " FOR "
+        select = sql.lstrip()
         if not select.upper().startswith("SELECT"):
             continue
         if WRAPPED_COLUMN.search(sql):
             found.append(f"{name}: a searched column is wrapped in a function: {sql[:300]}")
-        _, rows = await conn.execute_query(f"{prefix}ANALYZE FORMAT=JSON {select}", params)
+        _, rows = await conn.execute_query(f"ANALYZE FORMAT=JSON {select}", params)
         plan = json.loads(next(iter(rows[0].values())))
         for access in _accesses(plan):
             if access["table_name"].startswith("<"):
