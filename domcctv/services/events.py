@@ -86,9 +86,12 @@ def _guide_prefix(text: str) -> str:
     return text.strip()[:50]
 
 
-def _documented(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
-    """Scoped documentation rows of the filter's company and time range (each row carries
-    its event's time, so the range narrows the documentation indexes too)."""
+def _documented(
+    actor: Actor, flt: EventFilter, after: str | None = None
+) -> QuerySet[BasicEventMetadata]:
+    """Scoped documentation rows of the filter's company and time range, past the page's
+    cursor ``after`` (each row carries its event's time, so the range and the cursor narrow
+    the documentation indexes too)."""
     qs = metadata_in(actor.scope)
     if flt.company_id is not None:
         qs = qs.filter(company_id=flt.company_id)
@@ -98,13 +101,18 @@ def _documented(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
         qs = qs.filter(event_time__gte=as_utc(flt.since))
     if flt.until:
         qs = qs.filter(event_time__lt=as_utc(flt.until))
+    if after:
+        qs = qs.filter(_after(after, id_field="event_id"))
     return qs
 
 
-def _documented_with_guide(actor: Actor, flt: EventFilter) -> QuerySet[BasicEventMetadata]:
-    """Scoped documentation rows whose guide number starts with the filter's text."""
+def _documented_with_guide(
+    actor: Actor, flt: EventFilter, after: str | None = None
+) -> QuerySet[BasicEventMetadata]:
+    """``_documented`` rows whose guide number starts with the filter's text."""
     assert flt.guide_number
-    return _documented(actor, flt).filter(guide_number__startswith=_guide_prefix(flt.guide_number))
+    guide = _guide_prefix(flt.guide_number)
+    return _documented(actor, flt, after).filter(guide_number__startswith=guide)
 
 
 async def _apply(actor: Actor, flt: EventFilter, *, guide: bool = True) -> QuerySet[Event]:
@@ -177,12 +185,9 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
         ids = await text_search.sqlite_page_ids(qs, words, limit)
         return await search_plans.rows_in_order(rows, ids)
     if text_plan:
-        documented = _documented(actor, flt)
-        if page.after:
-            documented = documented.filter(_after(page.after, id_field="event_id"))
         return await text_search.text_page(
             qs,
-            documented,
+            _documented(actor, flt, page.after),
             words,
             by_company=_by_company(actor, flt),
             limit=limit,
@@ -191,12 +196,9 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     if words:
         qs = qs.filter(await text_search.text_condition(metadata_in(actor.scope), words))
     if guide_plan:
-        documented = _documented_with_guide(actor, flt)
-        if page.after:
-            documented = documented.filter(_after(page.after, id_field="event_id"))
         return await search_plans.guide_page(
             qs,
-            documented,
+            _documented_with_guide(actor, flt, page.after),
             by_company=not actor.scope.all_companies or flt.company_id is not None,
             limit=limit,
             rows=rows,
