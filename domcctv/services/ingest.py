@@ -94,15 +94,16 @@ async def record_plate_reads(
     """
     if not reads:
         return []
-    for attempt in range(DEADLOCK_RETRIES + 1):
+    retries = 0
+    while True:
         try:
             return await _store_batch(reads, threshold, merge_window_seconds)
         except OperationalError as exc:
-            if not is_deadlock(exc) or attempt == DEADLOCK_RETRIES:
+            if not is_deadlock(exc) or retries == DEADLOCK_RETRIES:
                 raise
+            retries += 1
             logger.info("ingest batch of %d chosen as a deadlock victim: retrying", len(reads))
-            await asyncio.sleep(random.uniform(0.005, 0.03) * (attempt + 1))
-    raise AssertionError("unreachable")  # the loop returns or raises
+            await asyncio.sleep(random.uniform(0.005, 0.03) * retries)
 
 
 DEADLOCK_RETRIES = 3
