@@ -42,11 +42,13 @@ from domcctv.infra.media import MediaSigner, MediaStore
 from domcctv.infra.queue import IngestQueue, build_queue
 from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from domcctv.infra.secrets_box import SecretBox
+from domcctv.infra.stream_tokens import StreamTokens
 from domcctv.seed import seed_demo_data
 from domcctv.services import outbox
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
 from domcctv.services.session_cache import SessionCache
+from domcctv.services.video_links import VideoLinks
 from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
@@ -83,6 +85,10 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         if redis is not None
         else InProcessRateLimiter(),
         session_cache=SessionCache(settings.session_cache_seconds),
+        video_links=VideoLinks(
+            StreamTokens(secret, default_ttl_seconds=settings.video_url_ttl_seconds),
+            settings.video_url_ttl_seconds,
+        ),
     )
 
 
@@ -184,6 +190,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                             services.bus,
                             threshold=settings.anpr_confidence_threshold,
                             merge_window_seconds=settings.event_merge_window_seconds,
+                            capture_clips=settings.video_capture_enabled,
                         )
                     )
                 workers.start_soon(lambda: run_outbox_sweeper(services.bus))

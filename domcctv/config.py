@@ -118,6 +118,29 @@ class Settings(BaseSettings):
     alert_stream_enabled: bool = False
     alert_stream_rescan_seconds: float = Field(default=30.0, ge=0.05)
 
+    # Video evidence: one clip per camera and event, captured from the recorder once it holds
+    # the post-roll. Off: no clip requests are made (sites without recorders).
+    video_capture_enabled: bool = True
+    video_storage: Literal["local", "s3"] = "local"
+    video_dir: Path = Path("var/video")
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_prefix: str = ""
+    clip_max_attempts: int = Field(default=8, ge=1, le=100)
+    clip_retry_base_seconds: float = Field(default=15.0, gt=0)
+    clip_retry_max_seconds: float = Field(default=600.0, gt=0)
+    clip_concurrency: int = Field(default=2, ge=1, le=32)
+    clip_poll_seconds: float = Field(default=2.0, gt=0)
+    video_variants_enabled: bool = True
+    video_url_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    # Days clips and exports are kept unless the company sets its own; legal holds exempt.
+    video_retention_days: int = Field(default=90, ge=1, le=3650)
+    video_purge_interval_seconds: float = Field(default=3600.0, gt=0)
+    video_workers: int = Field(default=2, ge=1, le=16)
+
     simulator_enabled: bool = False
     simulator_cameras: int = Field(default=3, ge=1, le=64)
     simulator_rate: float = Field(default=0.5, ge=0, le=500)

@@ -29,6 +29,7 @@ from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
 from resolvers.users import UserMutation, UserQuery
+from resolvers.video import VideoMutation, VideoQuery
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
 from schema.errors import (
@@ -44,7 +45,15 @@ from schema.users import User
 
 @strawberry.type(description="Read operations.")
 class Query(
-    NodeQuery, AuthQuery, CompanyQuery, UserQuery, EventQuery, AuditQuery, DeviceQuery, IngestQuery
+    NodeQuery,
+    AuthQuery,
+    CompanyQuery,
+    UserQuery,
+    EventQuery,
+    AuditQuery,
+    DeviceQuery,
+    IngestQuery,
+    VideoQuery,
 ):
     pass
 
@@ -54,7 +63,13 @@ class Query(
     "result union; branch on __typename."
 )
 class Mutation(
-    AuthMutation, CompanyMutation, UserMutation, EventMutation, DeviceMutation, IngestMutation
+    AuthMutation,
+    CompanyMutation,
+    UserMutation,
+    EventMutation,
+    DeviceMutation,
+    IngestMutation,
+    VideoMutation,
 ):
     pass
 

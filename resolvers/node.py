@@ -13,8 +13,10 @@ from typing import Annotated
 import strawberry
 
 from domcctv.domain.access import Permission
+from domcctv.domain.errors import NotFound
 from domcctv.services import audit as audit_service
 from domcctv.services import cameras as camera_service
+from domcctv.services import clips as clip_service
 from domcctv.services import companies as company_service
 from domcctv.services import dead_letters as dead_letter_service
 from domcctv.services import devices as device_service
@@ -30,6 +32,7 @@ from schema.events import Event
 from schema.ingest import DeadLetter
 from schema.relay import Node, from_global_id, int_pk
 from schema.users import User
+from schema.video import VideoClip
 
 Resolve = Callable[[Context, int], Awaitable[Node | None]]
 
@@ -81,6 +84,16 @@ async def _dead_letter(ctx: Context, pk: int) -> Node | None:
     return DeadLetter.from_model(row) if row else None
 
 
+async def _video_clip(ctx: Context, pk: int) -> Node | None:
+    if not ctx.actor.can(Permission.READ_EVENTS):  # clips are read through their event
+        return None
+    try:
+        clip, _ = await clip_service.visible_clip(ctx.actor, pk)
+    except NotFound:
+        return None
+    return VideoClip.from_model(clip)
+
+
 RESOLVERS: dict[str, Resolve] = {
     "Event": _event,
     "Company": _company,
@@ -91,6 +104,7 @@ RESOLVERS: dict[str, Resolve] = {
     "WatchlistEntry": _watchlist_entry,
     "AuditEntry": _audit_entry,
     "DeadLetter": _dead_letter,
+    "VideoClip": _video_clip,
 }
 """One entry per type implementing Node (tests check the list against the schema)."""
 

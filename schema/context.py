@@ -9,8 +9,16 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from domcctv.domain.access import Actor
-from domcctv.models import BasicEventMetadata, Company, Event, PlateCorrection, User, UserPermission
-from domcctv.services import companies, events, permissions, users
+from domcctv.models import (
+    BasicEventMetadata,
+    Company,
+    Event,
+    PlateCorrection,
+    User,
+    UserPermission,
+    VideoClip,
+)
+from domcctv.services import clips, companies, events, permissions, users
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -38,6 +46,7 @@ class Loaders:
     metadata_by_event_id: DataLoader[int, BasicEventMetadata | None]
     corrections_by_event_id: DataLoader[int, list[PlateCorrection]]
     grants_by_user_id: DataLoader[int, list[UserPermission]]
+    clips_by_event_id: DataLoader[int, list[VideoClip]]
 
     @classmethod
     def for_actor(cls, actor: Actor) -> Loaders:
@@ -59,6 +68,9 @@ class Loaders:
         async def _grants(ids: list[int]) -> list[list[UserPermission]]:
             return await permissions.grants_by_user_id(ids)
 
+        async def _clips(ids: list[int]) -> list[list[VideoClip]]:
+            return await clips.clips_by_event_id(ids, actor=actor)
+
         return cls(
             company_by_id=DataLoader(load_fn=_companies),
             user_by_id=DataLoader(load_fn=_users),
@@ -66,6 +78,7 @@ class Loaders:
             metadata_by_event_id=DataLoader(load_fn=_metadata),
             corrections_by_event_id=DataLoader(load_fn=_corrections),
             grants_by_user_id=DataLoader(load_fn=_grants),
+            clips_by_event_id=DataLoader(load_fn=_clips),
         )
 
 
@@ -85,6 +98,10 @@ class AppServices:
     limiter: Any = None
     ingest_queue: Any = None
     session_cache: SessionCache | None = None
+    video_links: Any = None
+    blob_store: Any = None
+    recordings: Any = None
+    video_workers: Any = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from schema.companies import Company
 from schema.enums import EventStatus, PlateFormat, describe_values
 from schema.relay import Node, to_global_id
 from schema.users import User
+from schema.video import VideoClip
 
 strawberry.enum(TimeIssue, description="Why an event's time is its arrival time.")
 describe_values(
@@ -210,6 +211,9 @@ class Event(Node):
     created_at: datetime = strawberry.field(description="When it was recorded.")
     updated_at: datetime = strawberry.field(description="Last change.")
     processed_at: datetime | None = strawberry.field(description="First documentation time.")
+    legal_hold: bool = strawberry.field(
+        description="Evidence under legal hold: never purged by video retention."
+    )
     # The camera reads, videos and thumbnail are built (and their URLs signed) only when
     # selected: a listing of plates and times does no per-row JSON walking or HMAC.
     primary_camera_data: strawberry.Private[dict[str, Any] | None]
@@ -256,6 +260,14 @@ class Event(Node):
         row = await info.context.loaders.metadata_by_event_id.load(self.event_pk)
         return EventMetadata.from_model(row) if row else None
 
+    @strawberry.field(
+        description="Video clips, one per camera that read the pass (primary first). Their "
+        "URLs need VIEW_VIDEOS."
+    )
+    async def clips(self, info: strawberry.Info) -> list[VideoClip]:
+        rows = await info.context.loaders.clips_by_event_id.load(self.event_pk)
+        return [VideoClip.from_model(r) for r in rows]
+
     @strawberry.field(description="Manual plate corrections, oldest first.")
     async def plate_corrections(self, info: strawberry.Info) -> list[PlateCorrection]:
         rows = await info.context.loaders.corrections_by_event_id.load(self.event_pk)
@@ -281,6 +293,7 @@ class Event(Node):
             created_at=e.created_at,
             updated_at=e.updated_at,
             processed_at=e.processed_at,
+            legal_hold=bool(getattr(e, "legal_hold", False)),
             primary_camera_data=e.primary_camera,
             secondary_camera_data=e.secondary_camera,
             video_data=e.documentary_videos,

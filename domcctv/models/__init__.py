@@ -23,6 +23,14 @@ from domcctv.models.user import (
     UserPreferences,
     VideoQuality,
 )
+from domcctv.models.video import (
+    CameraRole,
+    ClipStatus,
+    ExportKind,
+    ExportStatus,
+    VideoClip,
+    VideoExport,
+)
 
 __all__ = [
     "AuditAction",
@@ -30,10 +38,14 @@ __all__ = [
     "AuthSession",
     "BasicEventMetadata",
     "Camera",
+    "CameraRole",
     "CameraSource",
+    "ClipStatus",
     "Company",
     "DeadLetterStatus",
     "Event",
+    "ExportKind",
+    "ExportStatus",
     "IngestDeadLetter",
     "IngestInbox",
     "Language",
@@ -49,6 +61,8 @@ __all__ = [
     "UserPermission",
     "UserPreferences",
     "Vehicle",
+    "VideoClip",
+    "VideoExport",
     "VideoQuality",
     "WatchlistEntry",
 ]

@@ -50,6 +50,9 @@ class Event(Model):
     ready_for_phase2 = fields.BooleanField(default=False)
     documentary_videos: Any = fields.JSONField(default=list)
     thumbnail_path = fields.CharField(max_length=500, null=True)
+    # Exempts the event's evidence (clips, exports) from the retention purge.
+    legal_hold = fields.BooleanField(default=False)
+    legal_hold_reason = fields.CharField(max_length=300, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     processed_at = fields.DatetimeField(null=True)

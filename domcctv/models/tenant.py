@@ -28,6 +28,9 @@ class Company(Model):
     # Plain id, not a FK: users belong to companies, so a FK back would make a cycle that
     # migrations must break anyway. The audit log keeps the authoritative history.
     created_by_id = fields.IntField(null=True)
+    # Days the company's video evidence is kept (clips, HLS, stills, exports); None: the
+    # server's VIDEO_RETENTION_DAYS. Events on legal hold are never purged.
+    video_retention_days = fields.IntField(null=True)
 
     class Meta:
         table = "companies"

@@ -27,8 +27,16 @@ from domcctv.domain.access import Actor
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import InvalidPlateError, Plate, PlateFormat, parse_plate
 from domcctv.domain.reads import PlateRead, pass_key
-from domcctv.models import AuditAction, Camera, Event, PlateReadRecord, ResourceType, WatchlistEntry
-from domcctv.services import audit, live
+from domcctv.models import (
+    AuditAction,
+    Camera,
+    CameraRole,
+    Event,
+    PlateReadRecord,
+    ResourceType,
+    WatchlistEntry,
+)
+from domcctv.services import audit, clips, live
 from domcctv.services.clock import utcnow
 from domcctv.services.vehicles import companies_for_plates
 
@@ -82,7 +90,11 @@ def camera_json(read: PlateRead) -> dict[str, Any]:
 
 
 async def record_plate_reads(
-    reads: Sequence[PlateRead], *, threshold: float, merge_window_seconds: int
+    reads: Sequence[PlateRead],
+    *,
+    threshold: float,
+    merge_window_seconds: int,
+    capture_clips: bool = True,
 ) -> list[IngestOutcome]:
     """Store a batch of reads, each exactly once, in one transaction: one outcome per read.
 
@@ -90,14 +102,15 @@ async def record_plate_reads(
     whole batch, which is what lets the consumer keep up with a camera burst. Any failure
     rolls the whole batch back and raises: the queue then retries the reads one by one
     (``infra.queue.handle_batch``), so a bad read fails alone without costing the others a
-    savepoint each in the common case where nothing fails.
+    savepoint each in the common case where nothing fails. With ``capture_clips`` every camera
+    that reads a new pass (or merges into one) gets its clip request in the same transaction.
     """
     if not reads:
         return []
     retries = 0
     while True:
         try:
-            return await _store_batch(reads, threshold, merge_window_seconds)
+            return await _store_batch(reads, threshold, merge_window_seconds, capture_clips)
         except OperationalError as exc:
             if not is_deadlock(exc) or retries == DEADLOCK_RETRIES:
                 raise
@@ -130,7 +143,7 @@ def is_deadlock(exc: BaseException) -> bool:
 
 
 async def _store_batch(
-    reads: Sequence[PlateRead], threshold: float, merge_window_seconds: int
+    reads: Sequence[PlateRead], threshold: float, merge_window_seconds: int, capture_clips: bool
 ) -> list[IngestOutcome]:
     """One attempt at ``record_plate_reads``: the batch in one transaction."""
     keys = [r.natural_key for r in reads]
@@ -153,7 +166,9 @@ async def _store_batch(
                 if read.natural_key in stored:  # stored before, or earlier in this batch
                     outcomes.append(IngestOutcome(IngestResult.DUPLICATE, None))
                     continue
-                outcomes.append(await _record(read, threshold, merge_window_seconds, conn, batch))
+                outcomes.append(
+                    await _record(read, threshold, merge_window_seconds, conn, batch, capture_clips)
+                )
                 stored.add(read.natural_key)
                 cameras.add(read.camera_code)
     except IntegrityError:
@@ -198,7 +213,12 @@ class _Lookups:
 
 
 async def _record(
-    read: PlateRead, threshold: float, window: int, conn: BaseDBAsyncClient, batch: _Lookups
+    read: PlateRead,
+    threshold: float,
+    window: int,
+    conn: BaseDBAsyncClient,
+    batch: _Lookups,
+    capture_clips: bool,
 ) -> IngestOutcome:
     """One read inside the batch's transaction: event, read record, audit, live push."""
     plate = _plate(read.plate_text)
@@ -218,6 +238,13 @@ async def _record(
         pictures=[{"kind": p.kind, "path": p.path} for p in read.pictures],
         using_db=conn,
     )
+    if capture_clips and outcome.result in (IngestResult.CREATED, IngestResult.MERGED):
+        role = (
+            CameraRole.PRIMARY if outcome.result is IngestResult.CREATED else CameraRole.SECONDARY
+        )
+        await clips.schedule_clip(
+            outcome.event.id, read.camera_code, role, read.occurred_at, using_db=conn
+        )
     if outcome.result is IngestResult.CREATED:
         await audit.record(
             SYSTEM,

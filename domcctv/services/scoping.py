@@ -17,6 +17,8 @@ from domcctv.models import (
     Event,
     User,
     Vehicle,
+    VideoClip,
+    VideoExport,
     WatchlistEntry,
 )
 
@@ -63,3 +65,14 @@ def audit_in(scope: Scope) -> QuerySet[AuditLog]:
 def watchlist_in(scope: Scope) -> QuerySet[WatchlistEntry]:
     """Client users see their company's entries, not DOM-wide ones (company NULL)."""
     return _scoped(WatchlistEntry, scope)
+
+
+def clips_in(scope: Scope) -> QuerySet[VideoClip]:
+    """A clip is visible exactly when its event is: the tenant is the event's company, read
+    through the join at query time, so assigning or moving an event re-scopes its clips."""
+    return _scoped(VideoClip, scope, column="event__company_id")
+
+
+def exports_in(scope: Scope) -> QuerySet[VideoExport]:
+    """Exports carry the company of the evidence they hold (None: staff only)."""
+    return _scoped(VideoExport, scope)

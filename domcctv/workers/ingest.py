@@ -13,7 +13,9 @@ from domcctv.services.ingest import record_plate_reads
 logger = logging.getLogger(__name__)
 
 
-def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int) -> BatchHandler:
+def make_handler(
+    bus: Bus, *, threshold: float, merge_window_seconds: int, capture_clips: bool = True
+) -> BatchHandler:
     """The batch handler the queue calls: one result per read (None = stored, or already)."""
 
     async def handle(reads: list[PlateRead]) -> list[ReadResult]:
@@ -21,7 +23,10 @@ def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int) -> Ba
         # relayed as soon as it commits (or by the sweeper if that fails).
         async with outbox.delivering(bus):
             await record_plate_reads(
-                reads, threshold=threshold, merge_window_seconds=merge_window_seconds
+                reads,
+                threshold=threshold,
+                merge_window_seconds=merge_window_seconds,
+                capture_clips=capture_clips,
             )
         return [None] * len(reads)  # a failure raises: the queue retries the reads one by one
 
@@ -29,8 +34,18 @@ def make_handler(bus: Bus, *, threshold: float, merge_window_seconds: int) -> Ba
 
 
 async def run_ingest_consumer(
-    queue: IngestQueue, bus: Bus, *, threshold: float, merge_window_seconds: int
+    queue: IngestQueue,
+    bus: Bus,
+    *,
+    threshold: float,
+    merge_window_seconds: int,
+    capture_clips: bool = True,
 ) -> None:
     await queue.consume(
-        make_handler(bus, threshold=threshold, merge_window_seconds=merge_window_seconds)
+        make_handler(
+            bus,
+            threshold=threshold,
+            merge_window_seconds=merge_window_seconds,
+            capture_clips=capture_clips,
+        )
     )
