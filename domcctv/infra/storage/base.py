@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -121,3 +122,20 @@ class BlobStore(Protocol):
 
         Raises :class:`BlobNotFound`."""
         ...
+
+
+@asynccontextmanager
+async def open_range(
+    store: BlobStore, key: str, start: int = 0, end: int | None = None, chunk_size: int = CHUNK_SIZE
+) -> AsyncIterator[AsyncIterator[bytes]]:
+    """``read_range`` that is closed on leaving the block, even when the reader stops early (a
+    browser seeking away): the file handle or S3 connection behind it is released at once
+    instead of whenever the garbage collector finalises the generator. ``read_range`` is typed
+    as a plain ``AsyncIterator``, which has no ``aclose``; this closes it when it can."""
+    stream = store.read_range(key, start, end, chunk_size)
+    try:
+        yield stream
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
