@@ -47,6 +47,34 @@ class HikvisionDeviceError(HikvisionError):
         return self.status_code in (2, 3)
 
 
+class HikvisionRecordingError(HikvisionError):
+    """A recording download failed for a reason the recorder itself reported.
+
+    The subclasses map one-to-one to what a clip capture decides: wait for the recorder to
+    flush (:class:`HikvisionRecordingNotReady`), wait for it to come back
+    (:class:`HikvisionRecorderOffline`), give up on a span that was never recorded
+    (:class:`HikvisionRecordingMissing`) or on footage that is damaged
+    (:class:`HikvisionRecordingCorrupt`).
+    """
+
+
+class HikvisionRecordingMissing(HikvisionRecordingError):
+    """Nothing is recorded for the span (HTTP 404 / ``noRecord``), and it is not recent."""
+
+
+class HikvisionRecordingNotReady(HikvisionRecordingError):
+    """Nothing recorded *yet*: the span ends so recently that the recorder may still be
+    writing it (devices flush with a delay and answer "not found" meanwhile)."""
+
+
+class HikvisionRecorderOffline(HikvisionRecordingError):
+    """The recorder refused the download as unavailable (HTTP 503, disk or recorder fault)."""
+
+
+class HikvisionRecordingCorrupt(HikvisionRecordingError):
+    """The device answered 200 but the body is not a recording (or is empty)."""
+
+
 # Gateway codes 0x02401000..0x0240100a are key/partner/signature/token/permission problems.
 _AUTH_RANGE = (0x02401000, 0x0240100A)
 # 0x0240100b is the call quota; 0x02401030..0x0240103f are backend unavailable/timeout/rate limit.

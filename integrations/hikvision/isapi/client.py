@@ -9,12 +9,17 @@ because it never ends and heartbeats are what prove it alive.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import ssl
 import uuid
 from collections.abc import AsyncGenerator, Sequence
-from datetime import UTC, datetime, tzinfo
-from urllib.parse import quote, urlsplit
+from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import parse_qs, quote, urlsplit
+from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import hdrs
@@ -24,6 +29,10 @@ from integrations.hikvision._time import format_compact, require_aware
 from integrations.hikvision.errors import (
     HikvisionAuthError,
     HikvisionProtocolError,
+    HikvisionRecorderOffline,
+    HikvisionRecordingCorrupt,
+    HikvisionRecordingMissing,
+    HikvisionRecordingNotReady,
     HikvisionTransportError,
 )
 from integrations.hikvision.isapi import builders, xml
@@ -49,6 +58,11 @@ ALERT_STREAM_PATH = "/ISAPI/Event/notification/alertStream"
 SEARCH_PAGE_CAP = 40  # what many devices cap a CMSearch page at
 PRESET_RANGE = range(1, 301)
 _XML = {"Content-Type": 'application/xml; charset="UTF-8"'}
+DOWNLOAD_PATH = "/ISAPI/ContentMgmt/download"
+DOWNLOAD_MAX_BYTES = 4 * 1024**3
+_DOWNLOAD_CHUNK = 64 * 1024
+_DOWNLOAD_FLUSH = 1024 * 1024  # bytes gathered before one (threaded) file write
+_SNIFF_BYTES = 16
 
 
 class BasicAuthFallback:
@@ -233,6 +247,72 @@ class IsapiClient(ManagedClient):
         query = f"starttime={begin}&endtime={finish}"
         return f"{self._rtsp_base(include_credentials)}/Streaming/tracks/{track_id}?{query}"
 
+    def _zone(self, z_is_local: bool | None) -> tzinfo | None:
+        local = self._z_is_local if z_is_local is None else z_is_local
+        return self._device_tz if local else None
+
+    def playback_uri(
+        self, track_id: int, start: datetime, end: datetime, *, z_is_local: bool | None = None
+    ) -> str:
+        """A search-style ``playbackURI`` for any [start, end] of a track, for
+        :meth:`download_recording`.  Times are UTC with ``Z``, or the device's wall clock with
+        ``Z`` when ``z_is_local`` (default: the client's ``z_is_local``)."""
+        if end <= start:
+            raise ValueError("end must be after start")
+        host = urlsplit(self._base_url).hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        zone = self._zone(z_is_local)
+        begin, finish = format_compact(start, zone), format_compact(end, zone)
+        return f"rtsp://{host}/Streaming/tracks/{track_id}/?starttime={begin}&endtime={finish}"
+
+    async def download_recording(
+        self,
+        playback_uri: str,
+        target: Path,
+        *,
+        read_timeout: float = 60.0,
+        max_bytes: int = DOWNLOAD_MAX_BYTES,
+        not_ready_window: float = 120.0,
+    ) -> int:
+        """``POST /ISAPI/ContentMgmt/download``: stream the recording to ``target``.
+
+        Returns the bytes written.  The body goes to ``<target>.part`` in chunks and is renamed
+        to ``target`` only when complete; on any failure the partial file is removed.  A 404
+        for a span ending less than ``not_ready_window`` seconds ago (by this host's clock)
+        raises :class:`HikvisionRecordingNotReady`, an older one
+        :class:`HikvisionRecordingMissing`; 503 raises :class:`HikvisionRecorderOffline`; a
+        200 whose body is not a media file raises :class:`HikvisionRecordingCorrupt`.
+        ``read_timeout`` bounds each wait for bytes (recorders can be slow to start), not
+        the whole transfer.
+        """
+        self._ensure_open()
+        what = f"POST {DOWNLOAD_PATH}"
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self._timeout, sock_read=read_timeout
+        )
+        partial = target.with_name(target.name + ".part")
+        try:
+            with translate_errors(what):
+                async with self._session.post(
+                    self._base_url + DOWNLOAD_PATH,
+                    data=_download_request(playback_uri),
+                    headers=_XML,
+                    timeout=timeout,
+                    middlewares=self._middlewares,
+                    ssl=self._ssl,
+                ) as resp:
+                    if resp.status != 200:
+                        data = await resp.content.read(65536)
+                        end = _uri_endtime(playback_uri, self._z_tz)
+                        _download_failure(resp.status, data, what, end, not_ready_window)
+                    written = await _save_body(resp.content, partial, max_bytes, what)
+            await asyncio.to_thread(os.replace, partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return written
+
     async def configure_http_host(self, url: str, host_id: int = 1) -> None:
         """Point the device's HTTP-listening push at ``url`` (``PUT .../httpHosts``)."""
         await self._put_xml(
@@ -276,6 +356,85 @@ class IsapiClient(ManagedClient):
                         yield event
         where = "between parts" if parser.at_part_boundary else "mid-part"
         raise HikvisionTransportError(f"{what}: stream ended {where}")
+
+
+def _download_request(playback_uri: str) -> bytes:
+    uri = escape(playback_uri.strip())
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<downloadRequest><playbackURI>{uri}</playbackURI></downloadRequest>"
+    ).encode()
+
+
+def _uri_endtime(playback_uri: str, zone: tzinfo | None) -> datetime | None:
+    """The ``endtime`` of a playbackURI, or ``None`` when it has none we can read."""
+    values = parse_qs(urlsplit(playback_uri).query).get("endtime")
+    if not values:
+        return None
+    try:
+        parsed = datetime.strptime(values[0].upper() + "+0000", "%Y%m%dT%H%M%SZ%z")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=zone or UTC)
+
+
+def _download_failure(
+    status: int, data: bytes, what: str, end: datetime | None, not_ready_window: float
+) -> None:
+    """Raise the typed error of a non-200 download answer."""
+    if status == 404:
+        recent = end is not None and end > datetime.now(UTC) - timedelta(seconds=not_ready_window)
+        if recent:
+            raise HikvisionRecordingNotReady(f"{what}: not recorded yet (HTTP 404)")
+        raise HikvisionRecordingMissing(f"{what}: no recording for the span (HTTP 404)")
+    if status == 503:
+        raise HikvisionRecorderOffline(f"{what}: recorder unavailable (HTTP 503)")
+    if status == 400:
+        raise HikvisionProtocolError(f"{what}: device rejected the playbackURI (HTTP 400)")
+    _check_status(status, data, what)
+    raise HikvisionProtocolError(f"{what}: unexpected HTTP {status}")
+
+
+def _is_media(head: bytes) -> bool:
+    """MP4 (``ftyp`` box first), a Hikvision ``IMKH`` file or an MPEG-PS pack header."""
+    return head[4:8] == b"ftyp" or head.startswith((b"IMKH", b"\x00\x00\x01\xba"))
+
+
+async def _save_body(content: aiohttp.StreamReader, path: Path, max_bytes: int, what: str) -> int:
+    """Copy the body to ``path`` in chunks (file writes off the loop); return its size."""
+    handle: BinaryIO = await asyncio.to_thread(path.open, "wb")
+    written, pending, checked = 0, bytearray(), False
+    try:
+        async for chunk in content.iter_chunked(_DOWNLOAD_CHUNK):
+            written += len(chunk)
+            if written > max_bytes:
+                raise HikvisionProtocolError(f"{what}: recording larger than {max_bytes} bytes")
+            pending += chunk
+            if not checked and len(pending) >= _SNIFF_BYTES:
+                await _sniff(bytes(pending), content, what)
+                checked = True
+            if len(pending) >= _DOWNLOAD_FLUSH:
+                await asyncio.to_thread(handle.write, bytes(pending))
+                pending.clear()
+        if not checked:
+            await _sniff(bytes(pending), content, what)
+        if pending:
+            await asyncio.to_thread(handle.write, bytes(pending))
+    finally:
+        await asyncio.to_thread(handle.close)
+    return written
+
+
+async def _sniff(head: bytes, content: aiohttp.StreamReader, what: str) -> None:
+    """Refuse a 200 body that is not a recording: firmware that answers errors with HTTP 200
+    and an XML ``ResponseStatus`` raises its device error; anything else is corrupt."""
+    if _is_media(head):
+        return
+    if head.lstrip().startswith(b"<"):
+        document = head + await content.read(65536)
+        if xml.is_response_status(document):
+            xml.parse_response_status(document)  # raises HikvisionDeviceError on failure
+    raise HikvisionRecordingCorrupt(f"{what}: the body is not a recording ({len(head)}+ bytes)")
 
 
 def _check_preset(preset: int) -> None:

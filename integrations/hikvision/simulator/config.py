@@ -96,6 +96,17 @@ class SiteConfig:
     snapshot_error: int | None = None  # inject a ResponseStatus statusCode on snapshots
     max_records: int = 100_000
     picture_cache: int = 256
+    # Recorded/live video (see simulator.video): synthetic H.264 footage rendered on demand.
+    video_width: int = 1280
+    video_height: int = 720
+    video_fps: int = 25
+    video_gop_frames: int = 50  # a keyframe every 2 s at 25 fps
+    video_chunk_seconds: int = 10  # rendering/caching unit: a whole number of GOPs
+    video_preset: str = "ultrafast"  # libx264 preset: ultrafast .. fast
+    video_cache_dir: str | None = None  # None: a temp dir per camera, removed at shutdown
+    video_cache_bytes: int = 512 * 1024 * 1024  # per camera, least recently used out first
+    video_render_concurrency: int = 1  # chunks one camera renders at once (worker threads)
+    recorder_lag_seconds: float = 0.0  # footage reaches the recorder's disk this late
 
     def camera(self, index: int) -> CameraConfig:
         base = self.camera_configs[index] if index < len(self.camera_configs) else CameraConfig()

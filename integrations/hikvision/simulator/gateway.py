@@ -5,6 +5,8 @@ StringToSign echoed on failure, string ``code`` envelopes (even for errors on HT
 ``pageSize`` caps, the *last page again* beyond the range, the 31-day window and the
 "no fractional seconds" rule on ``crossRecords``, per-camera filtering, records that only
 appear once their ``createTime`` has passed, and pictures served as raw JPEG or data URI.
+``previewURLs``/``playbackURLs`` answer ``rtsp://host:<streaming port>/EUrl/<token>`` URLs
+whose tokens (registered in ``stream_tokens``, ~5 minutes) the site's RTSP server honours.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import json
 import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,9 +31,11 @@ from integrations.hikvision.simulator.records import (
     VEHICLE_TYPES,
     SimulatedRead,
 )
+from integrations.hikvision.simulator.rtsp.tokens import StreamTokens
 
 MAX_PAGE_SIZE = 500
 MAX_WINDOW = timedelta(days=31)
+MAX_PLAYBACK_WINDOW = timedelta(days=3)
 _HCP_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -40,6 +44,8 @@ type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class GatewayState:
     ctx: SiteContext
     cameras: Sequence[SimulatedCamera]
+    stream_tokens: StreamTokens = field(default_factory=StreamTokens)
+    streaming_port: int = 655  # the site's HikCentral-style RTSP port, set once it listens
     signature_failures: int = 0
     calls: int = 0
 
@@ -226,22 +232,31 @@ def _known_camera(request: web.Request, body: dict[str, Any]) -> SimulatedCamera
     raise ApiFailure("0x00072203", "camera resource not found")
 
 
+def _stream_url(request: web.Request, token: str) -> str:
+    """The URL HikCentral returns: its own streaming port, the token as the whole path."""
+    state = request.app[STATE]
+    host = state.ctx.config.host
+    host = f"[{host}]" if ":" in host else host
+    return f"rtsp://{host}:{state.streaming_port}/EUrl/{token}"
+
+
 async def preview_urls(request: web.Request) -> web.Response:
     body = await _json(request)
     cam = _known_camera(request, body)
-    token = f"{request.app[STATE].ctx.rng.getrandbits(40):010x}"
-    return envelope({"url": f"rtsp://{cam.host}:655/EUrl/{token}"})
+    token = request.app[STATE].stream_tokens.issue(cam.index_code)
+    return envelope({"url": _stream_url(request, token)})
 
 
 async def playback_urls(request: web.Request) -> web.Response:
     body = await _json(request)
     cam = _known_camera(request, body)
-    _parse_time(body, "beginTime", False)
-    _parse_time(body, "endTime", False)
-    token = f"{request.app[STATE].ctx.rng.getrandbits(40):010x}"
-    return envelope(
-        {"url": f"rtsp://{cam.host}:655/EUrl/{token}?playBackMode=1", "authentication": token}
-    )
+    begin = _parse_time(body, "beginTime", False)
+    end = _parse_time(body, "endTime", False)
+    if end <= begin or end - begin > MAX_PLAYBACK_WINDOW:
+        raise ApiFailure("0x00072002", "endTime must be after beginTime, at most 3 days later")
+    token = request.app[STATE].stream_tokens.issue(cam.index_code, (begin, end))
+    url = _stream_url(request, token) + "?playBackMode=1"  # what VLC needs; ffmpeg ignores it
+    return envelope({"url": url, "authentication": token})
 
 
 async def unknown_api(request: web.Request) -> web.Response:

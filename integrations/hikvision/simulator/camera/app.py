@@ -7,8 +7,11 @@ helpers, delegate to :class:`SimulatedCamera`, answer with device-shaped XML.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -18,7 +21,14 @@ from integrations.hikvision.isapi.xml import parse_xml, text
 from integrations.hikvision.models import PtzVector
 from integrations.hikvision.simulator.camera import payloads
 from integrations.hikvision.simulator.camera.device import BREAK_MID_PART, STOP, SimulatedCamera
-from integrations.hikvision.simulator.camera.recordings import parse_search
+from integrations.hikvision.simulator.camera.recordings import parse_download, parse_search
+from integrations.hikvision.simulator.video.feed import (
+    AccessUnit,
+    RecorderOffline,
+    RecordingCorrupt,
+    RecordingUnavailable,
+)
+from integrations.hikvision.simulator.video.mp4 import FragmentedMp4Writer
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +116,100 @@ async def search(request: web.Request) -> web.Response:
     return _xml(cam.search_recordings(req))
 
 
+async def download(request: web.Request) -> web.StreamResponse:
+    """``POST /ISAPI/ContentMgmt/download``: the span of a ``playbackURI`` as a streamed MP4."""
+    cam = _camera(request)
+    try:
+        req = parse_download(await request.read(), cam.recorder.z_zone if cam.recorder else None)
+    except HikvisionProtocolError:
+        return _bad_xml(request)
+    if cam.recorder_offline:
+        return _recorder_offline(request)
+    if req.track_id // 100 != cam.channel:
+        return _no_record(request)
+    units = cam.feed.recorded(req.start, req.end)
+    async with contextlib.aclosing(units):
+        try:
+            first = await anext(units)
+        except RecorderOffline:
+            return _recorder_offline(request)
+        except (RecordingUnavailable, StopAsyncIteration):
+            return _no_record(request)
+        except RecordingCorrupt:
+            return await _garbage(request, req.start, req.end)
+        response = _mp4_response(req.start)
+        await response.prepare(request)
+        await _stream_mp4(response, cam, first, units)
+    await response.write_eof()
+    return response
+
+
+def _no_record(request: web.Request) -> web.Response:
+    body = payloads.response_status(
+        _camera(request).namespace, request.path, 4, "Invalid Operation", "noRecord"
+    )
+    return _xml(body, 404)
+
+
+def _recorder_offline(request: web.Request) -> web.Response:
+    body = payloads.response_status(
+        _camera(request).namespace, request.path, 3, "Device Error", "hdError"
+    )
+    return _xml(body, 503)
+
+
+def _mp4_response(start: datetime) -> web.StreamResponse:
+    name = f"{start:%Y%m%dT%H%M%SZ}.mp4"
+    return web.StreamResponse(
+        headers={
+            "Content-Type": "video/mp4",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+    )
+
+
+async def _stream_mp4(
+    response: web.StreamResponse,
+    cam: SimulatedCamera,
+    first: AccessUnit,
+    rest: AsyncIterator[AccessUnit],
+) -> None:
+    """Mux one GOP at a time in a worker thread and send it: memory stays one GOP deep."""
+    writer = await asyncio.to_thread(FragmentedMp4Writer, cam.feed.parameters(), first.time)
+    finished = False
+    try:
+        gop = [first]
+        async for unit in rest:
+            if unit.keyframe:
+                await response.write(await asyncio.to_thread(writer.write, gop))
+                gop = []
+            gop.append(unit)
+        await response.write(await asyncio.to_thread(writer.write, gop))
+        tail = await asyncio.to_thread(writer.finish)
+        finished = True
+        await response.write(tail)
+    finally:
+        if not finished:  # client went away: still release the muxer
+            await asyncio.to_thread(writer.finish)
+
+
+GARBAGE_BYTES_PER_SECOND = 24_000
+GARBAGE_MAX_BYTES = 4 * 1024 * 1024
+
+
+async def _garbage(request: web.Request, start: datetime, end: datetime) -> web.StreamResponse:
+    """A corrupt recording: HTTP 200 and bytes of a plausible size that are not a video."""
+    seconds = (end - start).total_seconds()
+    size = min(GARBAGE_MAX_BYTES, max(4096, int(seconds * GARBAGE_BYTES_PER_SECOND)))
+    rng = random.Random(int(start.timestamp()))
+    response = _mp4_response(start)
+    await response.prepare(request)
+    for offset in range(0, size, 65536):
+        await response.write(rng.randbytes(min(65536, size - offset)))
+    await response.write_eof()
+    return response
+
+
 async def plates(request: web.Request) -> web.Response:
     cam = _camera(request)
     try:
@@ -176,9 +280,19 @@ async def _break(request: web.Request, response: web.StreamResponse, cam: Simula
         request.transport.abort()
 
 
+async def _start_video(app: web.Application) -> None:
+    await app[CAMERA].feed.start()
+
+
+async def _close_video(app: web.Application) -> None:
+    await app[CAMERA].feed.close()
+
+
 def create_camera_app(camera: SimulatedCamera) -> web.Application:
     app = web.Application(middlewares=[auth_middleware])
     app[CAMERA] = camera
+    app.on_startup.append(_start_video)
+    app.on_cleanup.append(_close_video)
     ch = "/ISAPI/PTZCtrl/channels/{channel}"
     app.router.add_get("/ISAPI/System/deviceInfo", device_info)
     app.router.add_get("/ISAPI/Streaming/channels/{stream}/picture", snapshot)
@@ -186,6 +300,7 @@ def create_camera_app(camera: SimulatedCamera) -> web.Application:
     app.router.add_put(f"{ch}/presets/{{preset:\\d+}}", ptz_set_preset)
     app.router.add_put(f"{ch}/presets/{{preset:\\d+}}/goto", ptz_goto)
     app.router.add_post("/ISAPI/ContentMgmt/search", search)
+    app.router.add_post("/ISAPI/ContentMgmt/download", download)
     app.router.add_post("/ISAPI/Traffic/channels/{channel}/vehicleDetect/plates", plates)
     app.router.add_get("/ISAPI/Event/notification/httpHosts", get_http_hosts)
     app.router.add_put("/ISAPI/Event/notification/httpHosts", put_http_hosts)

@@ -14,6 +14,7 @@ import secrets
 import uuid
 from collections import deque
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 
@@ -24,6 +25,9 @@ from integrations.hikvision.simulator.camera.recordings import Recorder, SearchR
 from integrations.hikvision.simulator.config import CameraConfig, PayloadFormat, TimeStyle
 from integrations.hikvision.simulator.context import SiteContext
 from integrations.hikvision.simulator.records import SimulatedRead
+from integrations.hikvision.simulator.video.encoder import VideoSettings
+from integrations.hikvision.simulator.video.recorder_feed import RecorderFeed
+from integrations.hikvision.simulator.video.timeline import RecorderFaults, Span, Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +53,13 @@ class SimulatedCamera:
     writes ``dateTime``), ``push_jpeg_type`` (declared type of picture parts) and
     ``html_picture`` (a picture kind, e.g. ``"detectionPicture"``, whose part carries an
     HTML error page instead of a JPEG, as broken firmware sends).
+
+    Recorder knobs (same rules; see ``simulator.video.timeline``): ``recorder_offline``
+    (download and RTSP playback refused), ``footage_corrupt`` (downloads are bytes that do not
+    decode), ``recording_gaps`` (a list of ``(start, end)`` spans with no footage; search
+    skips them, downloads overlapping them are "not found") and ``recorder_lag_seconds``
+    (footage newer than that is not on disk yet).  ``feed`` is the camera's
+    :class:`~integrations.hikvision.simulator.video.feed.VideoFeed` (recorded and live).
     """
 
     def __init__(self, ctx: SiteContext, index: int, cfg: CameraConfig) -> None:
@@ -73,10 +84,40 @@ class SimulatedCamera:
         self.push_url = self._initial_push_url()
         self.host, self.port, self.requested_port = ctx.config.host, 0, cfg.port
         self.recorder: Recorder | None = None
+        self.recorder_faults = RecorderFaults(lag_seconds=ctx.config.recorder_lag_seconds)
+        self.timeline = Timeline(
+            history_hours=ctx.config.recording_hours,
+            chunk_seconds=ctx.config.video_chunk_seconds,
+            faults=self.recorder_faults,
+        )
+        self.feed = self._make_feed()
         self.plate_buffer: deque[SimulatedRead] = deque(maxlen=1000)
         self._subscribers: set[asyncio.Queue[bytes]] = set()
         self._last_pic_name = 0
         self.dropped_stream_parts = 0
+
+    def _make_feed(self) -> RecorderFeed:
+        cfg = self._ctx.config
+        settings = VideoSettings(
+            width=cfg.video_width,
+            height=cfg.video_height,
+            fps=cfg.video_fps,
+            gop_frames=cfg.video_gop_frames,
+            chunk_seconds=cfg.video_chunk_seconds,
+            preset=cfg.video_preset,
+        )
+        return RecorderFeed(
+            settings=settings,
+            timeline=self.timeline,
+            camera_name=self.name,
+            tz=self._ctx.tz,
+            clock_offset=lambda: self.clock_offset_seconds,
+            now=self._ctx.now,
+            cache_dir=Path(cfg.video_cache_dir) if cfg.video_cache_dir else None,
+            cache_bytes=cfg.video_cache_bytes,
+            render_concurrency=cfg.video_render_concurrency,
+            seed=(cfg.seed or 7) + self.index,
+        )
 
     def _initial_push_url(self) -> str | None:
         template = self._ctx.config.push_url
@@ -103,7 +144,7 @@ class SimulatedCamera:
         self.recorder = Recorder(
             host=host,
             segment_minutes=cfg.segment_minutes,
-            history_hours=cfg.recording_hours,
+            timeline=self.timeline,
             page_cap=cfg.search_page_cap,
             local_z=self._ctx.tz if cfg.search_local_z or self.time_style == "local_z" else None,
             missing_endtime_every=cfg.search_missing_endtime_every,
@@ -111,6 +152,45 @@ class SimulatedCamera:
 
     def now(self) -> datetime:
         return self._ctx.now()
+
+    # ------------------------------------------------------------------ recorder knobs
+
+    @property
+    def recorder_offline(self) -> bool:
+        return self.recorder_faults.offline
+
+    @recorder_offline.setter
+    def recorder_offline(self, value: bool) -> None:
+        self.recorder_faults.offline = value
+
+    @property
+    def footage_corrupt(self) -> bool:
+        return self.recorder_faults.corrupt
+
+    @footage_corrupt.setter
+    def footage_corrupt(self, value: bool) -> None:
+        self.recorder_faults.corrupt = value
+
+    @property
+    def recording_gaps(self) -> list[Span]:
+        return self.recorder_faults.gaps
+
+    @recording_gaps.setter
+    def recording_gaps(self, value: list[Span]) -> None:
+        self.recorder_faults.gaps = list(value)
+
+    @property
+    def recorder_lag_seconds(self) -> float:
+        return self.recorder_faults.lag_seconds
+
+    @recorder_lag_seconds.setter
+    def recorder_lag_seconds(self, value: float) -> None:
+        self.recorder_faults.lag_seconds = value
+
+    @property
+    def recorded_track(self) -> int:
+        """The main-stream track the recorder keeps (``101`` for channel 1)."""
+        return self.channel * 100 + 1
 
     def clock(self, when: datetime | None = None) -> datetime:
         """What this camera's (possibly wrong) clock reads at true time ``when`` (or now)."""
@@ -210,6 +290,9 @@ class SimulatedCamera:
         read = await self._make_read(plate, confidence, misread, unknown, at)
         self._ctx.store.add(read)
         self.plate_buffer.append(read)
+        self.feed.add_read(
+            read.occurred_at, read.plate_text, read.vehicle_color, read.direction, read.uuid
+        )
         document = self.alert_document(read)
         json_format = self.payload_format == "json"
         pictures = self.picture_parts(read)
