@@ -26,6 +26,7 @@ from tortoise import Tortoise
 
 from domcctv.adapters.hikcentral_directory import HikCentralDirectory
 from domcctv.adapters.isapi_control import IsapiDeviceControl
+from domcctv.adapters.recordings import HikvisionRecordings
 from domcctv.config import Settings, get_settings
 from domcctv.db import migrate_database, open_database
 from domcctv.devsite import simulated_site
@@ -37,14 +38,20 @@ from domcctv.graphql_view import (
 from domcctv.http.health import Probe, database_probe, health_endpoint, ingest_check
 from domcctv.http.ingest import PushReceiver
 from domcctv.http.media import media_endpoint
+from domcctv.http.video import video_routes
+from domcctv.http.video_catalog import ClipCatalog
 from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
 from domcctv.infra.media import MediaSigner, MediaStore
 from domcctv.infra.queue import IngestQueue, build_queue
 from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
 from domcctv.infra.secrets_box import SecretBox
+from domcctv.infra.storage import S3Options, build_blob_store, close_blob_store
+from domcctv.infra.storage.base import BlobStore
 from domcctv.infra.stream_tokens import StreamTokens
+from domcctv.infra.video.runner import VideoWorkers
 from domcctv.seed import seed_demo_data
 from domcctv.services import outbox
+from domcctv.services.clip_capture import CapturePolicy, ClipCapture
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
 from domcctv.services.session_cache import SessionCache
@@ -53,6 +60,7 @@ from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
 from domcctv.workers.outbox import run_outbox_sweeper
+from domcctv.workers.video import run_clip_capture, run_clip_variants, run_video_retention
 from integrations.hikvision.hikcentral.client import HikCentralClient
 from resolvers import build_schema
 from schema.context import AppServices
@@ -68,8 +76,23 @@ WEB_DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
 _shared_schema = functools.lru_cache(maxsize=8)(build_schema)
 
 
+def _blob_store(settings: Settings) -> BlobStore:
+    s3 = None
+    if settings.video_storage == "s3":
+        s3 = S3Options(
+            bucket=settings.s3_bucket or "",
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key=settings.s3_access_key or "",
+            secret_key=settings.s3_secret_key.get_secret_value() if settings.s3_secret_key else "",
+            prefix=settings.s3_prefix,
+        )
+    return build_blob_store(settings.video_storage, root=settings.video_dir, s3=s3)
+
+
 def build_services(settings: Settings, redis: Any = None) -> AppServices:
     secret = settings.jwt_secret.get_secret_value()
+    stream_tokens = StreamTokens(secret, default_ttl_seconds=settings.video_url_ttl_seconds)
     return AppServices(
         settings=settings,
         tokens=AccessTokens(secret, settings.access_token_ttl_seconds),
@@ -85,10 +108,11 @@ def build_services(settings: Settings, redis: Any = None) -> AppServices:
         if redis is not None
         else InProcessRateLimiter(),
         session_cache=SessionCache(settings.session_cache_seconds),
-        video_links=VideoLinks(
-            StreamTokens(secret, default_ttl_seconds=settings.video_url_ttl_seconds),
-            settings.video_url_ttl_seconds,
-        ),
+        video_links=VideoLinks(stream_tokens, settings.video_url_ttl_seconds),
+        stream_tokens=stream_tokens,
+        blob_store=_blob_store(settings),
+        recordings=HikvisionRecordings(),
+        video_workers=VideoWorkers(settings.video_workers),
     )
 
 
@@ -120,6 +144,7 @@ async def _start_hikvision(
         HikCentralClient(session, url, key, secret, user_id=settings.hikcentral_user_id)
     )
     services.camera_directory = HikCentralDirectory(client)
+    services.recordings.use_hikcentral(client)
     store = services.media_store
     lookback = timedelta(minutes=settings.backfill_lookback_minutes)
     workers.start_soon(
@@ -130,6 +155,50 @@ async def _start_hikvision(
             interval_seconds=settings.backfill_interval_seconds,
             lookback=lookback,
             tolerance=timedelta(seconds=settings.clock_skew_tolerance_seconds),
+        )
+    )
+
+
+def _start_video_workers(settings: Settings, services: AppServices, workers: TaskGroup) -> None:
+    """Clip capture, quality variants and the retention purge (VIDEO_CAPTURE_ENABLED)."""
+    work_dir = settings.video_dir / ".work"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    policy = CapturePolicy(
+        max_attempts=settings.clip_max_attempts,
+        retry_base_seconds=settings.clip_retry_base_seconds,
+        retry_max_seconds=settings.clip_retry_max_seconds,
+        variants=settings.video_variants_enabled,
+    )
+    capture = ClipCapture(
+        services.recordings,
+        services.blob_store,
+        services.video_workers,
+        services.cipher.decrypt,
+        policy,
+        work_dir=work_dir,
+    )
+    workers.start_soon(
+        lambda: run_clip_capture(
+            capture,
+            concurrency=settings.clip_concurrency,
+            poll_seconds=settings.clip_poll_seconds,
+            lease=timedelta(seconds=policy.lease_seconds),
+        )
+    )
+    if settings.video_variants_enabled:
+        workers.start_soon(
+            lambda: run_clip_variants(
+                services.blob_store,
+                services.video_workers,
+                poll_seconds=settings.clip_poll_seconds,
+                work_dir=work_dir,
+            )
+        )
+    workers.start_soon(
+        lambda: run_video_retention(
+            services.blob_store,
+            default_days=settings.video_retention_days,
+            interval_seconds=settings.video_purge_interval_seconds,
         )
     )
 
@@ -208,11 +277,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                             clock_skew_tolerance=skew_tolerance,
                         )
                     )
+                if settings.video_capture_enabled:
+                    _start_video_workers(settings, services, workers)
                 async with AsyncExitStack() as extras:
                     await _start_hikvision(settings, extras, workers, queue, services)
                     yield
                 workers.cancel_scope.cancel()
         finally:
+            await services.recordings.close()
+            await close_blob_store(services.blob_store)
             await services.device_control.close()
             await services.bus.close()
             if redis is not None:
@@ -226,6 +299,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/health", health_endpoint(probes, checks=checks), methods=["GET"]),
         Route("/ingest/isapi/{token}", receiver.handle, methods=["POST"]),
         Route("/media/{path:path}", media_endpoint(store, services.media_signer), methods=["GET"]),
+        *video_routes(
+            services.blob_store,
+            services.stream_tokens,
+            ClipCatalog(services.blob_store, services.video_workers, settings.video_dir / ".cache"),
+        ),
     ]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web"))

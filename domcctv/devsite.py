@@ -37,6 +37,7 @@ async def register_cameras(site: SimulatedSite, box: SecretBox) -> None:
             "channel": cam.channel,
             "serial_number": cam.serial,
             "mac_address": cam.mac,
+            "details": {"rtsp_port": site.rtsp_port(cam)},
             "push_token_hash": hashlib.sha256(cam.push_token.encode()).hexdigest(),
             "is_active": True,
         }

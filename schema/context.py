@@ -99,6 +99,7 @@ class AppServices:
     ingest_queue: Any = None
     session_cache: SessionCache | None = None
     video_links: Any = None
+    stream_tokens: Any = None
     blob_store: Any = None
     recordings: Any = None
     video_workers: Any = None

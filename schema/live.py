@@ -15,6 +15,7 @@ from schema.events import Event
 class EventChangeKind(StrEnum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
+    CLIP_STATUS_CHANGED = "CLIP_STATUS_CHANGED"
 
 
 describe_values(
@@ -23,6 +24,8 @@ describe_values(
         "CREATED": "A new truck pass.",
         "UPDATED": "An existing event changed (second camera, documentation, status, plate "
         "or company).",
+        "CLIP_STATUS_CHANGED": "One of the event's video clips became READY or FAILED "
+        "(read event.clips).",
     },
 )
 

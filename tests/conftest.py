@@ -33,6 +33,8 @@ TABLES_IN_DELETE_ORDER = [
     "audit_logs",
     "plate_corrections",
     "basic_event_metadata",
+    "video_clips",
+    "video_exports",
     "events",
     "vehicles",
     "password_reset_tokens",
@@ -113,6 +115,10 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         seed_demo_data=False,
         mail_outbox_dir=tmp_path / "outbox",
         media_dir=tmp_path / "media",
+        video_dir=tmp_path / "video",
+        # The capture, variants and retention loops poll the database; tests that count
+        # queries or pushes must not see them. The video tests turn them on.
+        video_capture_enabled=False,
         login_max_failures=3,
         login_lockout_seconds=60,
         max_page_size=50,

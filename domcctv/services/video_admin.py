@@ -45,7 +45,7 @@ async def retry_clip(actor: Actor, clip_id: int) -> VideoClip:
         raise InvalidInput.single(
             "clipId", FieldCode.NOT_ALLOWED, "Only a failed clip can be retried"
         )
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         updated = (
             await VideoClip.filter(id=clip.id, status=ClipStatus.FAILED)
             .using_db(conn)
@@ -82,7 +82,7 @@ async def set_legal_hold(actor: Actor, event_id: int, hold: bool, reason: str | 
     before = {"legalHold": event.legal_hold, "reason": event.legal_hold_reason}
     event.legal_hold = hold
     event.legal_hold_reason = text if hold else None
-    async with in_transaction() as conn:
+    async with in_transaction("default") as conn:
         await event.save(using_db=conn, update_fields=["legal_hold", "legal_hold_reason"])
         await audit.record(
             actor,

@@ -25,6 +25,8 @@ from domcctv.models import (
     AuditAction,
     AuditLog,
     Camera,
+    CameraRole,
+    ClipStatus,
     Company,
     Event,
     IngestDeadLetter,
@@ -33,6 +35,7 @@ from domcctv.models import (
     User,
     UserPermission,
     Vehicle,
+    VideoClip,
     WatchlistEntry,
 )
 from schema.relay import to_global_id
@@ -139,14 +142,25 @@ async def world(settings) -> World:
     a_entry = await AuditLog.filter(company_id=a.company.id).first()
     assert a_entry is not None
     letter = await IngestDeadLetter.create(natural_key="uuid:CAM-ATACAMA:1", payload={})
+    clip = await VideoClip.create(
+        event_id=a.event.id,
+        camera_code="CAM-ATACAMA",
+        role=CameraRole.PRIMARY,
+        anchor_time=a.event.event_time,
+        next_attempt_at=a.event.event_time,
+        status=ClipStatus.FAILED,
+        failure_code="RECORDER_OFFLINE",
+        failure_reason="atacama recorder down",
+    )
     world.ids = {
         "Site": site.id,
         "Camera": camera.id,
         "WatchlistEntry": watch.id,
         "AuditEntry": a_entry.id,
         "DeadLetter": letter.id,
+        "VideoClip": clip.id,
     }
-    world.a_secrets += ["Patio Atacama", "PORTON ATACAMA"]
+    world.a_secrets += ["Patio Atacama", "PORTON ATACAMA", gid("VideoClip", clip.id)]
     return world
 
 
@@ -207,7 +221,7 @@ class Path:
 
 EVENTS = "query($f: EventFilterInput) { events(filter: $f) { edges { node { plate company { name } metadata { guideNumber } } } } }"  # noqa: E501
 EVENT = "query($id: ID!) { event(id: $id) { plate company { name } } }"
-NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } ... on Vehicle { plate } ... on Site { name } ... on Camera { code name } ... on WatchlistEntry { plate reason } ... on AuditEntry { companyId afterState } ... on DeadLetter { naturalKey } } }"  # noqa: E501
+NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } ... on Vehicle { plate } ... on Site { name } ... on Camera { code name } ... on WatchlistEntry { plate reason } ... on AuditEntry { companyId afterState } ... on DeadLetter { naturalKey } ... on VideoClip { cameraCode failureReason playbackUrl } } }"  # noqa: E501
 COMPANY = "query($id: ID!) { company(id: $id) { name rut } }"
 COMPANIES = "query($s: String) { companies(search: $s) { edges { node { name rut } } } }"
 USERS = "query($c: ID, $s: String) { users(companyId: $c, search: $s) { edges { node { email company { name } } } } }"  # noqa: E501
@@ -268,6 +282,19 @@ PATHS: list[Path] = [
     Path("node: a DOM site", NODE, lambda w: {"id": node_of(w, "Site")}, null),
     Path("node: a DOM camera", NODE, lambda w: {"id": node_of(w, "Camera")}, null),
     Path("node: a dead letter", NODE, lambda w: {"id": node_of(w, "DeadLetter")}, null),
+    Path("node: A's video clip", NODE, lambda w: {"id": node_of(w, "VideoClip")}, null),
+    Path(
+        "event clips: A's event",
+        "query($id: ID!) { event(id: $id) { clips { cameraCode playbackUrl downloadUrl } } }",
+        lambda w: {"id": a_event(w)},
+        null,
+    ),
+    Path(
+        "recordings: a DOM camera",
+        'query($c: ID!) { recordings(cameraId: $c, from: "2026-01-01T00:00:00Z", to: "2026-01-01T01:00:00Z") { start } }',  # noqa: E501
+        lambda w: {"c": node_of(w, "Camera")},
+        refused,
+    ),
     Path("company: A", COMPANY, lambda w: {"id": a_company(w)}, null),
     Path("companies: search A's name", COMPANIES, lambda w: {"s": "Árido"}, empty),
     Path("companies: search A's RUT", COMPANIES, lambda w: {"s": "76.086.428-5"}, empty),
@@ -290,6 +317,18 @@ PATHS: list[Path] = [
         empty,
     ),
     # ---- writes on A's ids
+    Path(
+        "retryVideoClip: A's clip",
+        f"mutation($id: ID!) {{ retryVideoClip(clipId: $id) {R} }}",
+        lambda w: {"id": node_of(w, "VideoClip")},
+        refused,
+    ),
+    Path(
+        "setLegalHold: A's event",
+        f'mutation($id: ID!) {{ setLegalHold(eventId: $id, hold: true, reason: "x") {R} }}',
+        lambda w: {"id": a_event(w)},
+        refused,
+    ),
     Path(
         "documentEvent: A's event",
         f'mutation($id: ID!) {{ documentEvent(eventId: $id, input: {{guideNumber: "X"}}) {R} }}',
