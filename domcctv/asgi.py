@@ -176,6 +176,7 @@ def _start_video_workers(settings: Settings, services: AppServices, workers: Tas
         services.cipher.decrypt,
         policy,
         work_dir=work_dir,
+        bus=services.bus,
     )
     workers.start_soon(
         lambda: run_clip_capture(

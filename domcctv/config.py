@@ -180,6 +180,23 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _check_video_storage(self) -> Settings:
+        """VIDEO_STORAGE=s3 needs its bucket and credentials at start-up, not at the first clip."""
+        if self.video_storage == "s3":
+            missing = [
+                name
+                for name, value in (
+                    ("S3_BUCKET", self.s3_bucket),
+                    ("S3_ACCESS_KEY", self.s3_access_key),
+                    ("S3_SECRET_KEY", self.s3_secret_key),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"VIDEO_STORAGE=s3 needs {', '.join(missing)}")
+        return self
+
+    @model_validator(mode="after")
     def _check_production(self) -> Settings:
         """APP_ENV=production refuses demo data, the simulator and weak or placeholder secrets."""
         if self.app_env != "production":

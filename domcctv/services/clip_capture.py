@@ -35,6 +35,7 @@ from domcctv.domain.recordings import (
     RecordingFailure,
     RecordingSource,
 )
+from domcctv.infra.bus import Bus
 from domcctv.infra.storage.base import BlobStore
 from domcctv.infra.video.cut import CutResult, cut_clip
 from domcctv.infra.video.errors import MediaError, MediaErrorCode
@@ -42,7 +43,7 @@ from domcctv.infra.video.hls import package_hls
 from domcctv.infra.video.runner import VideoWorkers
 from domcctv.infra.video.thumbnail import thumbnail_jpeg
 from domcctv.models import Camera, ClipStatus, Event, VideoClip
-from domcctv.services import live
+from domcctv.services import live, outbox
 from domcctv.services.clips import RECORDER_LAG_SECONDS
 from domcctv.services.clock import utcnow
 from domcctv.services.recorder_access import recorder_access
@@ -103,6 +104,7 @@ class ClipCapture:
         decrypt: Callable[[str], str | None],
         policy: CapturePolicy,
         work_dir: Path | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self._source = source
         self._store = store
@@ -110,6 +112,7 @@ class ClipCapture:
         self._decrypt = decrypt
         self._policy = policy
         self._work_dir = work_dir
+        self._bus = bus
 
     async def capture(self, clip_id: int) -> ClipStatus:
         """One attempt at the clip; the outcome is written to its row and returned."""
@@ -227,8 +230,9 @@ class ClipCapture:
         return ClipStatus.FAILED
 
     async def _save_and_publish(self, clip: VideoClip) -> None:
-        """Save the outcome and stage the event's live push in the same transaction."""
-        async with in_transaction("default") as conn:
+        """Save the outcome and stage the event's live push in the same transaction; relay it
+        at once (the outbox sweeper publishes it if that fails)."""
+        async with outbox.delivering(self._bus), in_transaction("default") as conn:
             await clip.save(using_db=conn)
             event = await Event.filter(id=clip.event_id).using_db(conn).first()
             if event is not None:

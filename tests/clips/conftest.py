@@ -11,6 +11,7 @@ import pytest
 from clip_media import FPS, SECONDS, write_h264
 
 from domcctv.config import Settings
+from domcctv.infra.storage.base import BlobStore
 from domcctv.infra.storage.local import LocalBlobStore
 from domcctv.infra.video.hls import package_hls
 from domcctv.infra.video.thumbnail import thumbnail_jpeg
@@ -34,9 +35,14 @@ def make_ready_clip(settings: Settings, sample_clip: Path, tmp_path: Path) -> Ma
     store = LocalBlobStore(settings.video_dir)
 
     async def make(
-        event: Event, camera_code: str = "CAM-1", source: Path | None = None, **fields: object
+        event: Event,
+        camera_code: str = "CAM-1",
+        source: Path | None = None,
+        into: BlobStore | None = None,
+        **fields: object,
     ) -> VideoClip:
         media = source or sample_clip
+        target = into or store
         clip = await VideoClip.create(
             event_id=event.id,
             camera_code=camera_code,
@@ -49,10 +55,10 @@ def make_ready_clip(settings: Settings, sample_clip: Path, tmp_path: Path) -> Ma
         hls_dir = tmp_path / f"hls-{clip.id}"
         package_hls(media, hls_dir, 2)
         for item in hls_dir.iterdir():
-            await store.put_file(f"{prefix}/hls/{item.name}", item, "video/mp4")
+            await target.put_file(f"{prefix}/hls/{item.name}", item, "video/mp4")
         still = thumbnail_jpeg(media, 2.0, 320, 80)
-        await store.put_bytes(f"{prefix}/still.jpg", still, "image/jpeg")
-        await store.put_file(f"{prefix}/clip.mp4", media, "video/mp4")
+        await target.put_bytes(f"{prefix}/still.jpg", still, "image/jpeg")
+        await target.put_file(f"{prefix}/clip.mp4", media, "video/mp4")
         data = media.read_bytes()
         values: dict[str, object] = {
             "status": ClipStatus.READY,
