@@ -55,12 +55,14 @@ from domcctv.services.clip_capture import CapturePolicy, ClipCapture
 from domcctv.services.mailer import build_mailer
 from domcctv.services.security import AccessTokens
 from domcctv.services.session_cache import SessionCache
+from domcctv.services.video_exports import ExportPolicy, ExportRunner
 from domcctv.services.video_links import VideoLinks
 from domcctv.workers.alert_stream import supervise_alert_streams
 from domcctv.workers.backfill import run_backfill
 from domcctv.workers.ingest import run_ingest_consumer
 from domcctv.workers.outbox import run_outbox_sweeper
 from domcctv.workers.video import run_clip_capture, run_clip_variants, run_video_retention
+from domcctv.workers.video_exports import run_video_exports
 from integrations.hikvision.hikcentral.client import HikCentralClient
 from resolvers import build_schema
 from schema.context import AppServices
@@ -160,7 +162,7 @@ async def _start_hikvision(
 
 
 def _start_video_workers(settings: Settings, services: AppServices, workers: TaskGroup) -> None:
-    """Clip capture, quality variants and the retention purge (VIDEO_CAPTURE_ENABLED)."""
+    """Clip capture, quality variants, exports and the retention purge (VIDEO_CAPTURE_ENABLED)."""
     work_dir = settings.video_dir / ".work"
     work_dir.mkdir(parents=True, exist_ok=True)
     policy = CapturePolicy(
@@ -195,6 +197,29 @@ def _start_video_workers(settings: Settings, services: AppServices, workers: Tas
                 work_dir=work_dir,
             )
         )
+    export_policy = ExportPolicy(
+        max_attempts=settings.clip_max_attempts,
+        retry_base_seconds=settings.clip_retry_base_seconds,
+        retry_max_seconds=settings.clip_retry_max_seconds,
+    )
+    exporter = ExportRunner(
+        services.recordings,
+        services.blob_store,
+        services.video_workers,
+        services.media_store,
+        services.cipher.decrypt,
+        export_policy,
+        bus=services.bus,
+        work_dir=work_dir,
+    )
+    workers.start_soon(
+        lambda: run_video_exports(
+            exporter,
+            concurrency=1,
+            poll_seconds=settings.clip_poll_seconds,
+            lease_seconds=export_policy.lease_seconds,
+        )
+    )
     workers.start_soon(
         lambda: run_video_retention(
             services.blob_store,

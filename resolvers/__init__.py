@@ -30,6 +30,11 @@ from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
 from resolvers.users import UserMutation, UserQuery
 from resolvers.video import VideoMutation, VideoQuery
+from resolvers.video_exports import (
+    VideoExportMutation,
+    VideoExportQuery,
+    VideoExportSubscription,
+)
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
 from schema.errors import (
@@ -54,6 +59,7 @@ class Query(
     DeviceQuery,
     IngestQuery,
     VideoQuery,
+    VideoExportQuery,
 ):
     pass
 
@@ -70,12 +76,13 @@ class Mutation(
     DeviceMutation,
     IngestMutation,
     VideoMutation,
+    VideoExportMutation,
 ):
     pass
 
 
 @strawberry.type(description="Live pushes over graphql-transport-ws.")
-class Subscription(LiveSubscription):
+class Subscription(LiveSubscription, VideoExportSubscription):
     pass
 
 

@@ -24,6 +24,7 @@ from domcctv.services import events as event_service
 from domcctv.services import users as user_service
 from domcctv.services import vehicles as vehicle_service
 from domcctv.services import watchlists as watchlist_service
+from resolvers.video_exports import resolve_video_export_node
 from schema.audit import AuditEntry
 from schema.companies import Company, Vehicle
 from schema.context import Context, Info
@@ -105,6 +106,7 @@ RESOLVERS: dict[str, Resolve] = {
     "AuditEntry": _audit_entry,
     "DeadLetter": _dead_letter,
     "VideoClip": _video_clip,
+    "VideoExport": resolve_video_export_node,
 }
 """One entry per type implementing Node (tests check the list against the schema)."""
 

@@ -29,6 +29,8 @@ from domcctv.models import (
     ClipStatus,
     Company,
     Event,
+    ExportKind,
+    ExportStatus,
     IngestDeadLetter,
     ResourceType,
     Site,
@@ -36,6 +38,7 @@ from domcctv.models import (
     UserPermission,
     Vehicle,
     VideoClip,
+    VideoExport,
     WatchlistEntry,
 )
 from schema.relay import to_global_id
@@ -108,6 +111,7 @@ async def world(settings) -> World:
         Permission.VIEW_AUDIT_LOGS,
         Permission.ADVANCED_SEARCH,
         Permission.EXPORT_DATA,
+        Permission.EXPORT_VIDEO_SEGMENTS,
         Permission.MANAGE_COMPANIES,
         Permission.SEARCH_ALL_COMPANIES,
         Permission.WRITE_BASIC_METADATA,
@@ -152,6 +156,16 @@ async def world(settings) -> World:
         failure_code="RECORDER_OFFLINE",
         failure_reason="atacama recorder down",
     )
+    export = await VideoExport.create(
+        kind=ExportKind.EVIDENCE,
+        requested_by_id=a.client.id,
+        company_id=a.company.id,
+        event_id=a.event.id,
+        status=ExportStatus.READY,
+        next_attempt_at=a.event.event_time,
+        storage_key="exports/atacama.zip",
+        file_name="atacama-evidence.zip",
+    )
     world.ids = {
         "Site": site.id,
         "Camera": camera.id,
@@ -159,8 +173,14 @@ async def world(settings) -> World:
         "AuditEntry": a_entry.id,
         "DeadLetter": letter.id,
         "VideoClip": clip.id,
+        "VideoExport": export.id,
     }
-    world.a_secrets += ["Patio Atacama", "PORTON ATACAMA", gid("VideoClip", clip.id)]
+    world.a_secrets += [
+        "Patio Atacama",
+        "PORTON ATACAMA",
+        gid("VideoClip", clip.id),
+        "atacama-evidence.zip",
+    ]
     return world
 
 
@@ -184,6 +204,12 @@ def empty(body: dict[str, Any], w: World) -> None:
 def null(body: dict[str, Any], w: World) -> None:
     assert "errors" not in body, body
     assert _field(body) is None, body
+
+
+def _assert_no_rows(body: dict[str, Any]) -> None:
+    """A plain list that works but is empty (B has none of its own)."""
+    assert "errors" not in body, body
+    assert _field(body) == [], body
 
 
 def only_b(body: dict[str, Any], w: World) -> None:
@@ -221,7 +247,7 @@ class Path:
 
 EVENTS = "query($f: EventFilterInput) { events(filter: $f) { edges { node { plate company { name } metadata { guideNumber } } } } }"  # noqa: E501
 EVENT = "query($id: ID!) { event(id: $id) { plate company { name } } }"
-NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } ... on Vehicle { plate } ... on Site { name } ... on Camera { code name } ... on WatchlistEntry { plate reason } ... on AuditEntry { companyId afterState } ... on DeadLetter { naturalKey } ... on VideoClip { cameraCode failureReason playbackUrl } } }"  # noqa: E501
+NODE = "query($id: ID!) { node(id: $id) { id ... on Event { plate } ... on Company { name rut } ... on User { email } ... on Vehicle { plate } ... on Site { name } ... on Camera { code name } ... on WatchlistEntry { plate reason } ... on AuditEntry { companyId afterState } ... on DeadLetter { naturalKey } ... on VideoClip { cameraCode failureReason playbackUrl } ... on VideoExport { fileName downloadUrl } } }"  # noqa: E501
 COMPANY = "query($id: ID!) { company(id: $id) { name rut } }"
 COMPANIES = "query($s: String) { companies(search: $s) { edges { node { name rut } } } }"
 USERS = "query($c: ID, $s: String) { users(companyId: $c, search: $s) { edges { node { email company { name } } } } }"  # noqa: E501
@@ -283,6 +309,19 @@ PATHS: list[Path] = [
     Path("node: a DOM camera", NODE, lambda w: {"id": node_of(w, "Camera")}, null),
     Path("node: a dead letter", NODE, lambda w: {"id": node_of(w, "DeadLetter")}, null),
     Path("node: A's video clip", NODE, lambda w: {"id": node_of(w, "VideoClip")}, null),
+    Path("node: A's video export", NODE, lambda w: {"id": node_of(w, "VideoExport")}, null),
+    Path(
+        "videoExport: A's export",
+        "query($id: ID!) { videoExport(id: $id) { fileName downloadUrl } }",
+        lambda w: {"id": node_of(w, "VideoExport")},
+        null,
+    ),
+    Path(
+        "videoExports: list",
+        "query { videoExports { fileName eventId } }",
+        lambda w: {},
+        lambda body, w: _assert_no_rows(body),
+    ),
     Path(
         "event clips: A's event",
         "query($id: ID!) { event(id: $id) { clips { cameraCode playbackUrl downloadUrl } } }",
@@ -317,6 +356,18 @@ PATHS: list[Path] = [
         empty,
     ),
     # ---- writes on A's ids
+    Path(
+        "exportEventEvidence: A's event",
+        f"mutation($id: ID!) {{ exportEventEvidence(eventId: $id) {R} }}",
+        lambda w: {"id": a_event(w)},
+        refused,
+    ),
+    Path(
+        "exportVideoSegment: a DOM camera",
+        f'mutation($c: ID!) {{ exportVideoSegment(cameraId: $c, from: "2026-01-01T00:00:00Z", to: "2026-01-01T00:01:00Z") {R} }}',  # noqa: E501
+        lambda w: {"c": node_of(w, "Camera")},
+        refused,
+    ),
     Path(
         "retryVideoClip: A's clip",
         f"mutation($id: ID!) {{ retryVideoClip(clipId: $id) {R} }}",
@@ -475,8 +526,14 @@ async def test_a_is_really_there_for_staff(api, settings, world: World) -> None:
     for type_name, pk in [("Vehicle", world.a.vehicle.id), *world.ids.items()]:
         if type_name in ("AuditEntry", "DeadLetter"):  # need VIEW_AUDIT_LOGS / SYSTEM_CONFIG
             continue
+        if type_name == "VideoExport":  # its requester's (and company's) alone: checked below
+            continue
         node = await gql(api, NODE, {"id": gid(type_name, pk)}, token)
         assert node["data"]["node"]["id"] == gid(type_name, pk), (type_name, node)
+    await UserPermission.create(user_id=world.a.client.id, permission="EXPORT_VIDEO_SEGMENTS")
+    export_id = gid("VideoExport", world.ids["VideoExport"])
+    node = await gql(api, NODE, {"id": export_id}, await token_for(world.a.client, settings))
+    assert node["data"]["node"]["id"] == export_id, node
 
 
 async def test_b_sees_its_own_data_through_the_same_paths(api, world: World) -> None:
