@@ -106,6 +106,7 @@ function startServer(port, dataDir) {
     REDIS_URL: '',
     HIKCENTRAL_URL: '',
     MEDIA_DIR: join(dataDir, 'media'),
+    VIDEO_DIR: join(dataDir, 'video'),
     MAIL_OUTBOX_DIR: join(dataDir, 'outbox'),
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'WARNING',
@@ -228,6 +229,35 @@ asyncio.run(main())
   if (r.status !== 0) throw new Error(`could not seed a dead letter: ${r.stderr}`);
 }
 
+/** Give the newest HJKL42 event two READY clips (real H.264, stored as the capture stores
+ * them); returns the event's global id. */
+function seedClips(dataDir) {
+  const python = join(repoDir, '.venv', 'bin', 'python');
+  const r = spawnSync(
+    python,
+    [join(webDir, 'e2e', 'seed_clips.py'), `sqlite://${join(dataDir, 'e2e.sqlite3')}`, join(dataDir, 'video')],
+    { cwd: repoDir, encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`could not seed clips: ${r.stderr}`);
+  return Buffer.from(`Event:${r.stdout.trim()}`).toString('base64url');
+}
+
+/** The <video> elements' state, read in the page. */
+async function videoState(page) {
+  return page.$$eval('[data-testid="video-element"]', (els) =>
+    els.map((v) => ({ time: v.currentTime, paused: v.paused, ready: v.readyState, error: v.error?.code ?? 0 })),
+  );
+}
+
+async function waitFor(predicate, what, timeoutMs = TIMEOUT_MS) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** Search a plate until a row appears (the ingest consumer stores it asynchronously). */
 async function searchPlateEventually(page, plate) {
   const deadline = Date.now() + TIMEOUT_MS;
@@ -309,7 +339,54 @@ async function run(base, dataDirForSteps) {
       await page.getByRole('button', { name: 'Limpiar' }).click();
     });
 
+    const clipEvent = seedClips(dataDirForSteps);
+    await step('operator plays both clips of an event, seeks and zooms to 10x', async () => {
+      await page.goto(`${base}/#/events/${encodeURIComponent(clipEvent)}`);
+      await page.getByTestId('video-player').waitFor();
+      assert((await page.getByTestId('video-tile').count()) === 2, 'both cameras should have a tile');
+      await waitFor(async () => (await videoState(page)).every((v) => v.ready >= 1), 'video metadata');
+      await page.getByTestId('video-play').click();
+      await waitFor(async () => (await videoState(page)).every((v) => !v.paused && v.time > 0.5), 'playback');
+      await page.getByTestId('video-play').click();
+      await page.locator('[data-testid="video-play"][data-state="paused"]').waitFor();
+      const thumbs = page.getByTestId('video-tile').first().getByTestId('video-thumbnail');
+      await thumbs.first().waitFor();
+      const target = thumbs.nth(3);
+      const at = Number(await target.getAttribute('data-at'));
+      await target.click();
+      await waitFor(async () => {
+        const times = (await videoState(page)).map((v) => v.time);
+        return Math.abs(times[0] - at) < 0.6;
+      }, `seek to ${at}s`);
+      await page.getByTestId('video-jump-plate').click();
+      const zoom = page.getByTestId('video-zoom').first();
+      const zoomIn = zoom.getByTestId('video-zoom-zoom-in');
+      for (let i = 0; i < 20 && (await zoomIn.isEnabled()); i += 1) await zoomIn.click();
+      assert((await zoom.getAttribute('data-scale')) === '10.00', 'zoom should reach 10x');
+      assert(!(await zoomIn.isEnabled()), 'zoom must stop at 10x');
+      assert((await videoState(page)).every((v) => v.error === 0), 'no media errors');
+      await page.screenshot({ path: join(artifacts, 'operator-event-video.png'), fullPage: true });
+      assert((await page.getByTestId('video-download').count()) === 0, 'operators may not download');
+    });
+
     await step('operator logs out', async () => {
+      await logout(page);
+    });
+
+    await step('Andes client plays its own company clip and may download it', async () => {
+      await login(page, base, 'cliente@andes.cl');
+      await page.getByTestId('user-menu').waitFor();
+      await page.goto(`${base}/#/events/${encodeURIComponent(clipEvent)}`);
+      await page.getByTestId('video-player').waitFor();
+      await waitFor(async () => (await videoState(page)).every((v) => v.ready >= 1), 'video metadata');
+      await page.getByTestId('video-play').click();
+      await waitFor(async () => (await videoState(page)).some((v) => v.time > 0.3), 'playback');
+      const download = page.getByTestId('video-download').first();
+      const href = await download.getAttribute('href');
+      assert(href && href.startsWith('/video/'), 'clients hold DOWNLOAD_VIDEOS: a signed link');
+      const response = await page.request.get(`${base}${href}`);
+      assert(response.status() === 200, `download answered ${response.status()}`);
+      assert((response.headers()['content-disposition'] ?? '').includes('attachment'), 'an attachment');
       await logout(page);
     });
 
@@ -322,6 +399,14 @@ async function run(base, dataDirForSteps) {
       const rows = await searchPlate(page, 'HJKL42');
       assert((await rows.count()) === 0, 'HJKL42 belongs to Constructora Andes: must not be listed');
       await page.getByText('No hay eventos que cumplan los criterios.').waitFor();
+    });
+
+    await step("Pacífico Sur client cannot open the Andes event's clips", async () => {
+      await page.goto(`${base}/#/events/${encodeURIComponent(clipEvent)}`);
+      await page.getByTestId('event-not-found').waitFor();
+      assert((await page.getByTestId('video-tile').count()) === 0, 'no clip tile for a foreign event');
+      await page.goto(`${base}/#/events`);
+      await page.getByTestId('events-table').waitFor();
     });
 
     await step('Pacífico Sur client sees KBWZ93', async () => {

@@ -25,7 +25,7 @@ import {
   Tooltip,
   Typography,
 } from '@mui/material';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { gql } from '../api';
 import { ops } from '../api/operations';
 import { outcome } from '../api/results';
@@ -42,6 +42,9 @@ import {
   errorText,
 } from '../components/common';
 import { useNotify } from '../components/notify';
+import { EventVideoSection } from '../components/video/EventVideoSection';
+import { PictureViewer } from '../components/video/PictureViewer';
+import { eventVideoOf } from '../components/video/types';
 import { formatBytes, formatConfidence, formatDateTime, formatDuration } from '../format';
 import { useI18n } from '../i18n';
 import { navigate } from '../router';
@@ -62,6 +65,7 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 function ReadCard({ title, read }: { title: string; read: CameraRead }) {
   const { t, lang } = useI18n();
   const tz = useSession().preferences.timezone;
+  const [viewing, setViewing] = useState<number | null>(null);
   return (
     <Box sx={{ border: 1, borderColor: 'divider', borderRadius: 2, p: 2 }} data-testid="camera-read">
       <Stack direction="row" sx={{ justifyContent: 'space-between', alignItems: 'baseline', mb: 1.5 }}>
@@ -74,14 +78,25 @@ function ReadCard({ title, read }: { title: string; read: CameraRead }) {
       </Stack>
       {read.pictures.length > 0 ? (
         <Box sx={{ display: 'grid', gap: 1, gridTemplateColumns: 'repeat(auto-fill, minmax(160px, 1fr))', mb: 1.5 }}>
-          {read.pictures.map((pic) => (
+          {read.pictures.map((pic, i) => (
             <Box
               key={pic.url}
-              component="a"
-              href={pic.url}
-              target="_blank"
-              rel="noreferrer"
-              sx={{ display: 'block', borderRadius: 1, overflow: 'hidden', bgcolor: 'grey.900', position: 'relative' }}
+              component="button"
+              type="button"
+              onClick={() => setViewing(i)}
+              aria-label={t('picture.show', { kind: pic.kind })}
+              data-testid="picture-thumb"
+              sx={{
+                display: 'block',
+                width: '100%',
+                p: 0,
+                border: 0,
+                cursor: 'zoom-in',
+                borderRadius: 1,
+                overflow: 'hidden',
+                bgcolor: 'grey.900',
+                position: 'relative',
+              }}
             >
               <Box
                 component="img"
@@ -119,6 +134,12 @@ function ReadCard({ title, read }: { title: string; read: CameraRead }) {
         <Fact label={t('event.direction')}>{read.direction ?? '—'}</Fact>
         <Fact label={t('event.source')}>{read.source}</Fact>
       </Box>
+      <PictureViewer
+        pictures={read.pictures}
+        index={viewing}
+        title={`${title}: ${read.cameraName}`}
+        onClose={() => setViewing(null)}
+      />
     </Box>
   );
 }
@@ -135,6 +156,15 @@ export function EventDetailPage({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [dialog, setDialog] = useState<DialogName>(null);
   const [busy, setBusy] = useState(false);
+
+  const video = useMemo(() => (event ? eventVideoOf(event) : null), [event]);
+  const cameraNames = useMemo(() => {
+    const names: Record<string, string> = {};
+    for (const read of [event?.primaryCamera, event?.secondaryCamera]) {
+      if (read) names[read.cameraCode] = read.cameraName;
+    }
+    return names;
+  }, [event]);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -188,7 +218,9 @@ export function EventDetailPage({ id }: { id: string }) {
     return (
       <>
         {back}
-        <Typography color="text.secondary">{t('event.notFound')}</Typography>
+        <Typography color="text.secondary" data-testid="event-not-found">
+          {t('event.notFound')}
+        </Typography>
       </>
     );
   }
@@ -326,6 +358,8 @@ export function EventDetailPage({ id }: { id: string }) {
               </Stack>
             </CardContent>
           </Card>
+
+          {video && <EventVideoSection key={video.id} event={video} cameraNames={cameraNames} />}
 
           <Card>
             <CardHeader title={t('event.reads')} slotProps={{ title: { variant: 'h3' } }} />
