@@ -32,6 +32,7 @@ Errors are JSON ``{"error": {"code", "message"}}`` with stable codes; bad input 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -77,6 +78,10 @@ _ERROR_HEADERS: Final = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
 }
+STREAM_CHUNK = 1024 * 1024
+"""Bytes per read of a streamed body: fewer event-loop turns per megabyte than the store's
+default chunk, which is what other requests (searches) wait behind."""
+
 _ETAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 _RANGE_SPEC = re.compile(r"(\d*)-(\d*)")
 _MAX_DIGITS = 18
@@ -317,20 +322,28 @@ class BlobResponder:
             if request.method == "GET" and on_view is not None:
                 await on_view(True)
             return Response(b"", status_code=plan.status, headers=plan.headers)
-        chunks = self.store.read_range(key, plan.first, plan.last)
+        chunks = self.store.read_range(key, plan.first, plan.last, STREAM_CHUNK)
+        view: asyncio.Future[None] | None = None
+        if on_view is not None and (view_always or plan.first == 0):
+            # The audit row is written while the first bytes are read, not before: the viewer
+            # does not wait for it, and the body goes on only once it is written.
+            view = asyncio.ensure_future(on_view(plan.first == 0 and plan.last == info.size - 1))
         try:
             head = await anext(chunks)
         except (BlobNotFound, InvalidRange, StopAsyncIteration):
             await _close(chunks)
+            if view is not None:
+                view.cancel()
             return error(404, "NOT_FOUND", "No such video")  # removed since the stat
-        try:
-            if on_view is not None and (view_always or plan.first == 0):
-                await on_view(plan.first == 0 and plan.last == info.size - 1)
         except BaseException:
             await _close(chunks)
+            if view is not None:
+                view.cancel()
             raise
+        if view is not None and view.done():
+            view.result()  # a refusal raised by the hook is answered as such
         return StreamingResponse(
-            _exactly(head, chunks, plan.last - plan.first + 1),
+            _exactly(head, chunks, plan.last - plan.first + 1, view),
             status_code=plan.status,
             headers=plan.headers,
         )
@@ -395,9 +408,16 @@ async def _close(chunks: AsyncIterator[bytes]) -> None:
         await close()
 
 
-async def _exactly(head: bytes, rest: AsyncIterator[bytes], length: int) -> AsyncIterator[bytes]:
+async def _exactly(
+    head: bytes,
+    rest: AsyncIterator[bytes],
+    length: int,
+    view: asyncio.Future[None] | None = None,
+) -> AsyncIterator[bytes]:
     """The promised ``length`` bytes: a longer store stream is cut, a shorter one (the blob
-    shrank under us) aborts the response rather than send a body that lies about its size."""
+    shrank under us) aborts the response rather than send a body that lies about its size.
+    ``view`` (the audit row of this view) must be written before anything after the first
+    chunk is sent: if writing it fails, the response is aborted."""
     remaining = length
     try:
         chunk: bytes | None = head
@@ -405,10 +425,15 @@ async def _exactly(head: bytes, rest: AsyncIterator[bytes], length: int) -> Asyn
             piece = chunk[:remaining]
             remaining -= len(piece)
             yield piece
+            if view is not None:
+                await asyncio.shield(view)
+                view = None
             chunk = await anext(rest, None)
         if remaining > 0:
             raise BlobNotFound(f"blob ended {remaining} bytes early")
     finally:
+        if view is not None:  # the client left after the first chunk: the view still counts
+            await asyncio.shield(view)
         await _close(rest)
 
 

@@ -28,6 +28,7 @@ from PIL import Image, ImageDraw
 from starlette.applications import Starlette
 
 from domcctv.http.video import (
+    STREAM_CHUNK,
     RequestMeta,
     StreamDenied,
     StreamTarget,
@@ -460,10 +461,10 @@ async def test_a_twenty_megabyte_clip_streams_in_bounded_chunks(env: Env, tmp_pa
     assert sent[0]["status"] == 200
     assert dict(sent[0]["headers"])[b"content-length"] == str(BIG_SIZE).encode()
     assert received == BIG_SIZE
-    assert largest <= CHUNK_SIZE
+    assert largest <= STREAM_CHUNK
     assert env.store.reads == [(BIG_KEY, 0, BIG_SIZE - 1)]
-    assert len(env.store.chunks) >= BIG_SIZE // CHUNK_SIZE
-    assert max(env.store.chunks) <= CHUNK_SIZE
+    assert len(env.store.chunks) >= BIG_SIZE // STREAM_CHUNK
+    assert max(env.store.chunks) <= STREAM_CHUNK
     assert peak < 4 * 1024 * 1024, f"peak {peak} bytes while serving {BIG_SIZE}"
 
 

@@ -33,7 +33,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import anyio
 from anyio import to_thread
 
 from domcctv.infra.storage.base import (
@@ -140,22 +139,23 @@ class LocalBlobStore:
         if chunk_size <= 0:
             raise ValueError(f"chunk_size must be positive, not {chunk_size}")
         path = self.path_of(key)
+        # Open, size, seek and the first read in one worker-thread hop: the first byte of a
+        # clip waits for one hop, not five (time to first byte is what a seeking player feels).
         try:
-            handle = await anyio.open_file(path, "rb")
+            handle, remaining, chunk = await to_thread.run_sync(
+                _open_and_read, path, start, end, chunk_size
+            )
         except _MISSING as exc:
             raise BlobNotFound(key) from exc
-        async with handle:
-            # The open handle pins this version: a concurrent replace does not change it.
-            size = (await to_thread.run_sync(os.fstat, handle.wrapped.fileno())).st_size
-            first, last = resolve_range(size, start, end)
-            await handle.seek(first)
-            remaining = last - first + 1
-            while remaining > 0:
-                chunk = await handle.read(min(chunk_size, remaining))
-                if not chunk:
-                    return
+        try:
+            while chunk:
                 remaining -= len(chunk)
                 yield chunk
+                if remaining <= 0:
+                    return
+                chunk = await to_thread.run_sync(handle.read, min(chunk_size, remaining))
+        finally:
+            handle.close()
 
     async def get_bytes(self, key: str) -> bytes:
         path = self.path_of(key)
@@ -242,3 +242,20 @@ class LocalBlobStore:
             modified=datetime.fromtimestamp(found.st_mtime_ns / 1e9, tz=UTC),
             content_type=_TYPES.guess_type(key)[0],
         )
+
+
+def _open_and_read(
+    path: Path, start: int, end: int | None, chunk_size: int
+) -> tuple[BinaryIO, int, bytes]:
+    """The open file (this version pinned: a concurrent replace does not change it), the
+    bytes left in the range after the first chunk's start, and that first chunk."""
+    handle = path.open("rb")
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        first, last = resolve_range(size, start, end)
+        handle.seek(first)
+        remaining = last - first + 1
+        return handle, remaining, handle.read(min(chunk_size, remaining)) if remaining > 0 else b""
+    except BaseException:
+        handle.close()
+        raise
