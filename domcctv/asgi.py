@@ -37,10 +37,12 @@ from domcctv.graphql_view import (
 )
 from domcctv.http.health import Probe, database_probe, health_endpoint, ingest_check
 from domcctv.http.ingest import PushReceiver
+from domcctv.http.live import CameraLiveCatalog, live_routes
 from domcctv.http.media import media_endpoint
 from domcctv.http.video import video_routes
 from domcctv.http.video_catalog import ClipCatalog
 from domcctv.infra.bus import InProcessBus, RedisBus, create_redis
+from domcctv.infra.live_relay import LiveRelay, RelaySettings
 from domcctv.infra.media import MediaSigner, MediaStore
 from domcctv.infra.queue import IngestQueue, build_queue
 from domcctv.infra.ratelimit import InProcessRateLimiter, RedisRateLimiter
@@ -124,6 +126,7 @@ async def _start_hikvision(
     workers: TaskGroup,
     queue: IngestQueue,
     services: AppServices,
+    live: CameraLiveCatalog,
 ) -> None:
     """Simulated site (default run) or the configured HikCentral: start the backfill poller."""
     url, key, secret = (
@@ -147,6 +150,7 @@ async def _start_hikvision(
     )
     services.camera_directory = HikCentralDirectory(client)
     services.recordings.use_hikcentral(client)
+    live.use_hikcentral(client)
     store = services.media_store
     lookback = timedelta(minutes=settings.backfill_lookback_minutes)
     workers.start_soon(
@@ -234,6 +238,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     settings = settings or get_settings()
     redis = create_redis(settings.redis_url) if settings.redis_url else None
     services = build_services(settings, redis)
+    live_relay = LiveRelay(
+        RelaySettings(
+            grace_seconds=settings.live_grace_seconds,
+            open_timeout=settings.live_open_timeout_seconds,
+            stall_timeout=settings.live_stall_timeout_seconds,
+            viewer_queue=settings.live_viewer_queue_fragments,
+            max_cameras=settings.live_max_cameras,
+        )
+    )
+    live_catalog = CameraLiveCatalog(services.cipher.decrypt)
     store: MediaStore = services.media_store
     queue = build_queue(settings, redis)
     services.ingest_queue = queue
@@ -306,10 +320,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                 if settings.video_capture_enabled:
                     _start_video_workers(settings, services, workers)
                 async with AsyncExitStack() as extras:
-                    await _start_hikvision(settings, extras, workers, queue, services)
+                    await _start_hikvision(settings, extras, workers, queue, services, live_catalog)
                     yield
                 workers.cancel_scope.cancel()
         finally:
+            await live_relay.aclose()
             await services.recordings.close()
             await close_blob_store(services.blob_store)
             await services.device_control.close()
@@ -330,6 +345,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             services.stream_tokens,
             ClipCatalog(services.blob_store, services.video_workers, settings.video_dir / ".cache"),
         ),
+        *live_routes(services.stream_tokens, live_relay, live_catalog.authorize),
     ]
     if WEB_DIST.is_dir():
         routes.append(Mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web"))

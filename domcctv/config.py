@@ -140,6 +140,15 @@ class Settings(BaseSettings):
     video_retention_days: int = Field(default=90, ge=1, le=3650)
     video_purge_interval_seconds: float = Field(default=3600.0, gt=0)
     video_workers: int = Field(default=2, ge=1, le=16)
+    # Live view: one upstream RTSP connection per camera, shared by its viewers, closed this
+    # long after the last one leaves.
+    live_grace_seconds: float = Field(default=15.0, ge=0, le=600)
+    live_open_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    live_stall_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    live_viewer_queue_fragments: int = Field(default=8, ge=1, le=64)
+    live_max_cameras: int = Field(default=16, ge=1, le=256)
+    # Seconds open responses (live streams, downloads) get to finish when the server stops.
+    shutdown_grace_seconds: int = Field(default=5, ge=1, le=300)
 
     simulator_enabled: bool = False
     simulator_cameras: int = Field(default=3, ge=1, le=64)

@@ -53,6 +53,9 @@ def uvicorn_config(app: Any, settings: Settings, *, port: int | None = None) -> 
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or [],
         server_header=False,
+        # Open live streams and long downloads would otherwise hold shutdown forever: after
+        # this, uvicorn cancels them and the lifespan closes the live relay.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 

@@ -25,6 +25,7 @@ from resolvers.execution_fix import install_per_event_executor
 from resolvers.ingest import IngestMutation, IngestQuery
 from resolvers.leaf_fields import LeafFieldExecutionContext
 from resolvers.live import LiveSubscription
+from resolvers.live_view import LiveViewQuery
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
@@ -60,6 +61,7 @@ class Query(
     IngestQuery,
     VideoQuery,
     VideoExportQuery,
+    LiveViewQuery,
 ):
     pass
 

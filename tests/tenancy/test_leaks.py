@@ -212,6 +212,13 @@ def _assert_no_rows(body: dict[str, Any]) -> None:
     assert _field(body) == [], body
 
 
+def _no_live_url(body: dict[str, Any]) -> None:
+    """No URL: null, or a NOT_FOUND/FORBIDDEN error (the camera is not the client's)."""
+    if body.get("errors"):
+        assert body["errors"][0]["extensions"]["code"] in {"NOT_FOUND", "FORBIDDEN"}, body
+    assert (body.get("data") or {}).get("liveStreamUrl") is None, body
+
+
 def only_b(body: dict[str, Any], w: World) -> None:
     """A connection that works (not an error) but holds nothing of A's."""
     assert "errors" not in body, body
@@ -327,6 +334,12 @@ PATHS: list[Path] = [
         "query($id: ID!) { event(id: $id) { clips { cameraCode playbackUrl downloadUrl } } }",
         lambda w: {"id": a_event(w)},
         null,
+    ),
+    Path(
+        "liveStreamUrl: a DOM camera",
+        "query($c: ID!) { liveStreamUrl(cameraId: $c) }",
+        lambda w: {"c": node_of(w, "Camera")},
+        lambda body, w: _no_live_url(body),
     ),
     Path(
         "recordings: a DOM camera",

@@ -244,6 +244,10 @@ class LocalBlobStore:
         )
 
 
+FIRST_READ = 64 * 1024
+"""The first read of a range is small: the response starts as soon as it is in."""
+
+
 def _open_and_read(
     path: Path, start: int, end: int | None, chunk_size: int
 ) -> tuple[BinaryIO, int, bytes]:
@@ -255,7 +259,8 @@ def _open_and_read(
         first, last = resolve_range(size, start, end)
         handle.seek(first)
         remaining = last - first + 1
-        return handle, remaining, handle.read(min(chunk_size, remaining)) if remaining > 0 else b""
+        first_read = min(FIRST_READ, chunk_size, remaining)
+        return handle, remaining, handle.read(first_read) if remaining > 0 else b""
     except BaseException:
         handle.close()
         raise
