@@ -35,6 +35,7 @@ from domcctv.graphql_view import (
     anonymous_introspection_allowed,
     graphiql_enabled,
 )
+from domcctv.http.export_catalog import CatalogByKind, ExportCatalog
 from domcctv.http.health import Probe, database_probe, health_endpoint, ingest_check
 from domcctv.http.ingest import PushReceiver
 from domcctv.http.live import CameraLiveCatalog, live_routes
@@ -343,7 +344,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         *video_routes(
             services.blob_store,
             services.stream_tokens,
-            ClipCatalog(services.blob_store, services.video_workers, settings.video_dir / ".cache"),
+            CatalogByKind(
+                {
+                    "clip": ClipCatalog(
+                        services.blob_store, services.video_workers, settings.video_dir / ".cache"
+                    ),
+                    "export": ExportCatalog(),
+                }
+            ),
         ),
         *live_routes(services.stream_tokens, live_relay, live_catalog.authorize),
     ]

@@ -81,6 +81,7 @@ from schema.context import AppServices, Context, Loaders
 from schema.relay import to_global_id
 
 from factories import make_company, make_event, make_metadata, make_user
+from graphql_client import gql, token_for
 
 INFO = RequestInfo("203.0.113.7", "pytest")
 
@@ -776,3 +777,40 @@ async def test_segment_export_refuses_bad_spans_and_unknown_cameras(world) -> No
     with pytest.raises(PermissionDenied):
         await request_segment(await actor_of(world["operator"]), 1, now, now, False)
     assert await Event.filter(id=world["event"].id).exists()
+
+
+# --------------------------------------------------------------------------- through the app
+
+
+async def test_an_evidence_bundle_through_the_real_app(api, settings, world, runner, store) -> None:
+    """Asked by GraphQL on the composed app, produced by the job, downloaded through the app's
+    own signed route (the catalog of export grants must be wired there), audited."""
+    token = await token_for(world["client_a"], settings)
+    asked = await gql(
+        api,
+        "mutation($id: ID!) { exportEventEvidence(eventId: $id) { __typename "
+        "... on VideoExportSuccess { export { id databaseId status } } } }",
+        {"id": str(to_global_id("Event", world["event"].id))},
+        token,
+    )
+    export = asked["data"]["exportEventEvidence"]["export"]
+    assert export["status"] == "PENDING"
+    assert await runner.run(export["databaseId"]) is ExportStatus.READY
+    done = await gql(
+        api,
+        "query($id: ID!) { videoExport(id: $id) { status sha256 downloadUrl } }",
+        {"id": export["id"]},
+        token,
+    )
+    row = done["data"]["videoExport"]
+    assert row["status"] == "READY"
+    response = await api.get(row["downloadUrl"])
+    assert response.status_code == 200, response.text
+    assert "attachment" in response.headers["content-disposition"]
+    assert hashlib.sha256(response.content).hexdigest() == row["sha256"]
+    assert await AuditLog.filter(action=AuditAction.DOWNLOAD_VIDEO).count() == 1
+    other = await token_for(world["client_b"], settings)
+    foreign = await gql(
+        api, "query($id: ID!) { videoExport(id: $id) { downloadUrl } }", {"id": export["id"]}, other
+    )
+    assert foreign["data"]["videoExport"] is None
