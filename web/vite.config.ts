@@ -13,6 +13,8 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: backend, ws: true, changeOrigin: true },
       '/health': { target: backend },
+      // Signed clip, export and live-stream URLs (same-origin in production).
+      '/video': { target: backend },
     },
   },
   build: {

@@ -102,7 +102,11 @@ function startServer(port, dataDir) {
     JWT_SECRET: randomBytes(36).toString('base64url'), // 48 characters
     SEED_DEMO_DATA: 'true',
     BCRYPT_ROUNDS: '4',
-    SIMULATOR_ENABLED: 'false',
+    // One simulated camera that pushes nothing by itself (rate 0): its RTSP server is the
+    // live source of the live-view step; every other step sees only the demo seed.
+    SIMULATOR_ENABLED: 'true',
+    SIMULATOR_CAMERAS: '1',
+    SIMULATOR_RATE: '0',
     REDIS_URL: '',
     HIKCENTRAL_URL: '',
     MEDIA_DIR: join(dataDir, 'media'),
@@ -387,6 +391,47 @@ async function run(base, dataDirForSteps) {
       const response = await page.request.get(`${base}${href}`);
       assert(response.status() === 200, `download answered ${response.status()}`);
       assert((response.headers()['content-disposition'] ?? '').includes('attachment'), 'an attachment');
+      await logout(page);
+    });
+
+    await step('supervisor exports the evidence bundle and downloads the ZIP', async () => {
+      await login(page, base, 'supervisor@domcctv.cl');
+      await page.getByTestId('user-menu').waitFor();
+      await page.goto(`${base}/#/events/${encodeURIComponent(clipEvent)}`);
+      await page.getByTestId('video-player').waitFor();
+      await page.getByTestId('evidence-export').click();
+      await page.getByTestId('evidence-export-overlay').check();
+      await page.getByTestId('evidence-export-start').click();
+      const panel = page.getByTestId('evidence-export-panel');
+      await panel.locator('[data-testid="export-status"][data-phase="ready"]').waitFor({ timeout: 90_000 });
+      const href = await panel.getByTestId('export-download').getAttribute('href');
+      assert(href && href.startsWith('/video/'), 'a signed download link');
+      const response = await page.request.get(`${base}${href}`);
+      assert(response.status() === 200, `export download answered ${response.status()}`);
+      const body = await response.body();
+      assert(body.subarray(0, 2).toString() === 'PK', 'the bundle is a ZIP');
+      await page.screenshot({ path: join(artifacts, 'supervisor-evidence-export.png'), fullPage: true });
+    });
+
+    await step('supervisor watches the simulated camera live', async () => {
+      await page.goto(`${base}/#/live-view`);
+      const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]');
+      await select.waitFor();
+      const value = await select.evaluate((el) => {
+        const option = [...el.options].find((o) => o.textContent.includes('(447)'));
+        return option ? option.value : '';
+      });
+      assert(value, 'the simulated camera 447 should be offered');
+      await select.selectOption(value);
+      const tile = page.locator('[data-testid="live-view-tile"][data-slot="0"]');
+      await tile.locator('xpath=self::*[@data-state="playing"]').waitFor({ timeout: 45_000 });
+      await waitFor(
+        async () => (await tile.getByTestId('live-view-video').evaluate((v) => v.currentTime)) > 0.5,
+        'live frames',
+        45_000,
+      );
+      await page.screenshot({ path: join(artifacts, 'supervisor-live-view.png'), fullPage: true });
+      await select.selectOption('');
       await logout(page);
     });
 

@@ -13,7 +13,9 @@ import { CompanyDetailPage } from './pages/CompanyDetailPage';
 import { DeadLettersPage } from './pages/DeadLettersPage';
 import { EventDetailPage } from './pages/EventDetailPage';
 import { EventsPage } from './pages/EventsPage';
+import { ExportsPage } from './pages/ExportsPage';
 import { LivePage } from './pages/LivePage';
+import { LiveViewPage } from './pages/LiveViewPage';
 import { LoginPage } from './pages/LoginPage';
 import { NoAccess } from './pages/NoAccess';
 import { PreferencesPage } from './pages/PreferencesPage';
@@ -25,6 +27,8 @@ import { buildTheme } from './theme';
 interface RouteDef {
   pattern: string;
   anyOf: Permission[];
+  /** Only for DOM staff (client users get "no access"). */
+  staffOnly?: boolean;
   render: (params: Record<string, string>, loc: HashLocation) => ReactNode;
 }
 
@@ -32,6 +36,8 @@ const ROUTES: RouteDef[] = [
   { pattern: '/events', anyOf: ['READ_EVENTS'], render: () => <EventsPage /> },
   { pattern: '/events/:id', anyOf: ['READ_EVENTS'], render: (p) => <EventDetailPage id={p.id} /> },
   { pattern: '/live', anyOf: ['READ_EVENTS'], render: () => <LivePage /> },
+  { pattern: '/live-view', anyOf: ['VIEW_VIDEOS'], staffOnly: true, render: () => <LiveViewPage /> },
+  { pattern: '/exports', anyOf: ['EXPORT_VIDEO_SEGMENTS'], render: () => <ExportsPage /> },
   {
     pattern: '/companies',
     anyOf: ['MANAGE_COMPANIES', 'SEARCH_ALL_COMPANIES'],
@@ -54,7 +60,7 @@ function Routes() {
   const session = useSession();
   const loc = useHashLocation();
 
-  const home = visibleNav(session.can)[0]?.path ?? '/preferences';
+  const home = visibleNav(session.can, session.isStaff)[0]?.path ?? '/preferences';
   const redirect =
     session.status === 'authenticated' && (loc.path === '/' || loc.path === '/login') ? home : null;
 
@@ -77,7 +83,8 @@ function Routes() {
   for (const route of ROUTES) {
     const params = matchRoute(route.pattern, loc.path);
     if (!params) continue;
-    const allowed = route.anyOf.length === 0 || route.anyOf.some(session.can);
+    const allowed =
+      (!route.staffOnly || session.isStaff) && (route.anyOf.length === 0 || route.anyOf.some(session.can));
     return (
       <Layout path={loc.path}>{allowed ? route.render(params, loc) : <NoAccess />}</Layout>
     );

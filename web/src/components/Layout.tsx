@@ -3,6 +3,7 @@ import BusinessIcon from '@mui/icons-material/Business';
 import DarkModeIcon from '@mui/icons-material/DarkMode';
 import GroupIcon from '@mui/icons-material/Group';
 import HistoryIcon from '@mui/icons-material/History';
+import LiveTvIcon from '@mui/icons-material/LiveTv';
 import ReportProblemIcon from '@mui/icons-material/ReportProblem';
 import LightModeIcon from '@mui/icons-material/LightMode';
 import LogoutIcon from '@mui/icons-material/Logout';
@@ -10,6 +11,7 @@ import MenuIcon from '@mui/icons-material/Menu';
 import SearchIcon from '@mui/icons-material/Search';
 import SensorsIcon from '@mui/icons-material/Sensors';
 import SettingsIcon from '@mui/icons-material/Settings';
+import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
 import VideocamIcon from '@mui/icons-material/Videocam';
 import {
   AppBar,
@@ -47,11 +49,15 @@ export interface NavItem {
   icon: ReactNode;
   /** Shown when the viewer holds any of these (empty: everyone). */
   anyOf: Permission[];
+  /** Only for DOM staff (e.g. pages listing cameras, which client users cannot read). */
+  staffOnly?: boolean;
 }
 
 export const NAV_ITEMS: NavItem[] = [
   { path: '/events', label: 'nav.events', icon: <SearchIcon />, anyOf: ['READ_EVENTS'] },
   { path: '/live', label: 'nav.live', icon: <SensorsIcon />, anyOf: ['READ_EVENTS'] },
+  { path: '/live-view', label: 'nav.liveView', icon: <LiveTvIcon />, anyOf: ['VIEW_VIDEOS'], staffOnly: true },
+  { path: '/exports', label: 'nav.exports', icon: <VideoLibraryIcon />, anyOf: ['EXPORT_VIDEO_SEGMENTS'] },
   {
     path: '/companies',
     label: 'nav.companies',
@@ -64,8 +70,10 @@ export const NAV_ITEMS: NavItem[] = [
   { path: '/preferences', label: 'nav.preferences', icon: <SettingsIcon />, anyOf: [] },
 ];
 
-export function visibleNav(can: (p: Permission) => boolean): NavItem[] {
-  return NAV_ITEMS.filter((item) => item.anyOf.length === 0 || item.anyOf.some(can));
+export function visibleNav(can: (p: Permission) => boolean, isStaff: boolean): NavItem[] {
+  return NAV_ITEMS.filter(
+    (item) => (!item.staffOnly || isStaff) && (item.anyOf.length === 0 || item.anyOf.some(can)),
+  );
 }
 
 function initials(name: string): string {
@@ -84,7 +92,7 @@ export function Layout({ path, children }: { path: string; children: ReactNode }
   const desktop = useMediaQuery(theme.breakpoints.up('md'));
   const [mobileOpen, setMobileOpen] = useState(false);
   const [menuAnchor, setMenuAnchor] = useState<HTMLElement | null>(null);
-  const items = visibleNav(session.can);
+  const items = visibleNav(session.can, session.isStaff);
   const dark = theme.palette.mode === 'dark';
 
   const go = (to: string) => {

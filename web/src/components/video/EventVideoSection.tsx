@@ -2,7 +2,8 @@
  * The event page's video evidence: every camera's clip (playing side by side on one timeline
  * when captured, or its capture state), the legal hold, and live refresh: the event stream
  * pushes an UPDATED change when a clip's capture state changes, and the clips are then refetched
- * (keeping the URLs of clips already playing, so nothing on screen reloads).
+ * (keeping the URLs of clips already playing, so nothing on screen reloads). Users holding
+ * EXPORT_VIDEO_SEGMENTS also get "Exportar evidencia" (the event's evidence bundle) here.
  */
 import { Box, Card, CardContent, CardHeader, Stack, Typography } from '@mui/material';
 import VideocamOffIcon from '@mui/icons-material/VideocamOff';
@@ -14,6 +15,8 @@ import { subscribe } from '../../api/ws';
 import { useSession } from '../../auth/session';
 import { useI18n } from '../../i18n';
 import { errorText } from '../common';
+import { EvidenceExportButton, EvidenceExportPanel } from '../exports/EvidenceExport';
+import type { VideoExport } from '../exports/types';
 import { useNotify } from '../notify';
 import { videoOps } from './api';
 import { ClipState } from './ClipState';
@@ -38,6 +41,7 @@ export function EventVideoSection({ event, cameraNames }: EventVideoSectionProps
   const [clips, setClips] = useState<VideoClip[]>(() => orderClips(event.clips));
   const [legalHold, setLegalHold] = useState(event.legalHold);
   const [retrying, setRetrying] = useState<ReadonlySet<string>>(new Set());
+  const [evidenceExport, setEvidenceExport] = useState<VideoExport | null>(null);
   const eventId = event.id;
 
   // The page handed us a newer event (after a mutation): adopt it without reloading players.
@@ -116,6 +120,7 @@ export function EventVideoSection({ event, cameraNames }: EventVideoSectionProps
   };
 
   const canRetry = session.isStaff && session.can('VIEW_VIDEOS');
+  const canExport = session.can('EXPORT_VIDEO_SEGMENTS');
   const playable = useMemo(() => clips.filter(isPlayable), [clips]);
   const waiting = clips.filter((clip) => !isPlayable(clip));
   const stateTiles = waiting.map((clip) => (
@@ -136,10 +141,22 @@ export function EventVideoSection({ event, cameraNames }: EventVideoSectionProps
       <CardHeader
         title={t('video.title')}
         slotProps={{ title: { variant: 'h3' } }}
-        action={<LegalHoldControl eventId={eventId} held={legalHold} onChange={setLegalHold} />}
+        action={
+          <Stack direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap', rowGap: 1 }}>
+            {canExport && <EvidenceExportButton eventId={eventId} onStarted={setEvidenceExport} />}
+            <LegalHoldControl eventId={eventId} held={legalHold} onChange={setLegalHold} />
+          </Stack>
+        }
         sx={{ flexWrap: 'wrap', gap: 1, '& .MuiCardHeader-action': { alignSelf: 'center', m: 0 } }}
       />
       <CardContent sx={{ pt: 0 }}>
+        {canExport && evidenceExport && (
+          <EvidenceExportPanel
+            key={evidenceExport.id}
+            initial={evidenceExport}
+            onDismiss={() => setEvidenceExport(null)}
+          />
+        )}
         {clips.length === 0 ? (
           <Stack
             direction="row"
