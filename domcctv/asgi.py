@@ -174,7 +174,7 @@ def _start_video_workers(settings: Settings, services: AppServices, workers: Tas
         max_attempts=settings.clip_max_attempts,
         retry_base_seconds=settings.clip_retry_base_seconds,
         retry_max_seconds=settings.clip_retry_max_seconds,
-        variants=settings.video_variants_enabled,
+        variants_for_all=settings.video_variants == "all",
     )
     capture = ClipCapture(
         services.recordings,
@@ -193,7 +193,7 @@ def _start_video_workers(settings: Settings, services: AppServices, workers: Tas
             lease=timedelta(seconds=policy.lease_seconds),
         )
     )
-    if settings.video_variants_enabled:
+    if settings.video_variants != "off":
         workers.start_soon(
             lambda: run_clip_variants(
                 services.blob_store,
@@ -347,7 +347,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             CatalogByKind(
                 {
                     "clip": ClipCatalog(
-                        services.blob_store, services.video_workers, settings.video_dir / ".cache"
+                        services.blob_store,
+                        services.video_workers,
+                        settings.video_dir / ".cache",
+                        variants_on_view=settings.video_variants == "viewed",
                     ),
                     "export": ExportCatalog(),
                 }

@@ -134,7 +134,10 @@ class Settings(BaseSettings):
     clip_retry_max_seconds: float = Field(default=600.0, gt=0)
     clip_concurrency: int = Field(default=2, ge=1, le=32)
     clip_poll_seconds: float = Field(default=2.0, gt=0)
-    video_variants_enabled: bool = True
+    # MEDIUM/LOW copies, transcoded once in the background: for clips someone has played
+    # ("viewed": most clips are never watched, and a transcode costs ~300x a capture), for
+    # every clip ("all"), or never ("off").
+    video_variants: Literal["viewed", "all", "off"] = "viewed"
     video_url_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     # Days clips and exports are kept unless the company sets its own; legal holds exempt.
     video_retention_days: int = Field(default=90, ge=1, le=3650)

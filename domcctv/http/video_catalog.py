@@ -47,12 +47,15 @@ class ClipCatalog:
         workers: VideoWorkers,
         cache_dir: Path,
         decider: ClipAccessDecider | None = None,
+        *,
+        variants_on_view: bool = False,
     ) -> None:
         self._store = store
         self._workers = workers
         self._cache_dir = cache_dir
         self._decider = decider or ClipAccessDecider()
         self._copying: dict[int, asyncio.Lock] = {}
+        self._variants_on_view = variants_on_view
 
     async def _access(self, grant: StreamGrant, meta: RequestMeta) -> ClipAccess:
         if grant.kind != "clip":
@@ -111,7 +114,12 @@ class ClipCatalog:
         self, grant: StreamGrant, request_info: RequestMeta, *, whole: bool
     ) -> None:
         access = await self._access(grant, request_info)
-        await record_clip_view(access, download=grant.purpose == "download", whole=whole)
+        await record_clip_view(
+            access,
+            download=grant.purpose == "download",
+            whole=whole,
+            want_variants=self._variants_on_view,
+        )
 
     async def _local_copy(self, clip: VideoClip) -> Path:
         """The clip as a local file (the store's own file when it is local)."""

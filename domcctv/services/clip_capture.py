@@ -62,7 +62,7 @@ class CapturePolicy:
     retry_base_seconds: float = 15.0
     retry_max_seconds: float = 600.0
     lease_seconds: float = 300.0
-    variants: bool = True
+    variants_for_all: bool = False
 
     def backoff(self, attempts: int) -> timedelta:
         seconds = min(self.retry_base_seconds * 2 ** max(attempts - 1, 0), self.retry_max_seconds)
@@ -196,7 +196,7 @@ class ClipCapture:
         clip.attempts += 1
         clip.lease_until = None
         clip.ready_at = utcnow()
-        clip.variants_pending = self._policy.variants
+        clip.variants_pending = self._policy.variants_for_all
         await self._save_and_publish(clip)
         return ClipStatus.READY
 

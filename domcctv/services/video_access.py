@@ -88,8 +88,16 @@ class ClipAccessDecider:
         return ClipAccess(actor, clip, event)
 
 
-async def record_clip_view(access: ClipAccess, *, download: bool, whole: bool) -> None:
-    """One audit row per playback start or download (never per range request)."""
+async def record_clip_view(
+    access: ClipAccess, *, download: bool, whole: bool, want_variants: bool = False
+) -> None:
+    """One audit row per playback start or download (never per range request). With
+    ``want_variants`` a played clip without its lower qualities asks for them (made once, in
+    the background, by ``services.clip_variants``)."""
+    clip = access.clip
+    if want_variants and not download and not clip.variants and not clip.variants_pending:
+        await VideoClip.filter(id=clip.id, variants_pending=False).update(variants_pending=True)
+        clip.variants_pending = True
     await audit.record(
         access.actor,
         AuditAction.DOWNLOAD_VIDEO if download else AuditAction.VIEW_VIDEO,

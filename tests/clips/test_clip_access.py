@@ -140,6 +140,8 @@ async def test_playback_streams_with_ranges_and_is_audited_once(api, world, samp
     past = await api.get(url, headers={"Range": f"bytes={size + 5}-"})
     assert past.status_code == 416
     assert past.headers["content-range"] == f"bytes */{size}"
+    clip = await VideoClip.get(id=world["clip_a"].id)
+    assert clip.variants_pending  # played once: its lower qualities are asked for
     views = await AuditLog.filter(action=AuditAction.VIEW_VIDEO).values(
         "user_id", "company_id", "resource_id"
     )

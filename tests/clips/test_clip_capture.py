@@ -97,7 +97,7 @@ def capture_with(
         store,
         VideoWorkers(2),
         box.decrypt,
-        CapturePolicy(**{"variants": False, **policy}),
+        CapturePolicy(**policy),
         work_dir=settings.video_dir,
     )
 
