@@ -30,7 +30,7 @@ from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
 from resolvers.users import UserMutation, UserQuery
-from resolvers.video import VideoMutation, VideoQuery
+from resolvers.video import VideoMutation, VideoQuery, VideoSettingsMutation
 from resolvers.video_exports import (
     VideoExportMutation,
     VideoExportQuery,
@@ -78,6 +78,7 @@ class Mutation(
     DeviceMutation,
     IngestMutation,
     VideoMutation,
+    VideoSettingsMutation,
     VideoExportMutation,
 ):
     pass

@@ -13,14 +13,17 @@ import strawberry
 from domcctv.domain.access import Permission
 from domcctv.services import video_admin
 from resolvers.common import mutate, required_pk
+from resolvers.devices import SiteResult
+from schema.companies import Company
 from schema.context import Info
+from schema.devices import Site, SiteSuccess
 from schema.errors import (
     NotFoundError,
     PermissionDeniedError,
     ValidationError,
 )
 from schema.events import Event
-from schema.payloads import EventSuccess
+from schema.payloads import CompanyResult, CompanySuccess, EventSuccess
 from schema.permissions import describe, requires
 from schema.video import RecordingSpan, VideoClip
 
@@ -120,5 +123,62 @@ class VideoMutation:
                 ctx.actor, required_pk(event_id, "Event", "eventId"), hold, reason
             )
             return EventSuccess(event=Event.from_model(event, ctx.services.media_signer))
+
+        return await mutate(run)  # type: ignore[return-value]
+
+
+@strawberry.type
+class VideoSettingsMutation:
+    @strawberry.mutation(
+        description=describe(
+            "Footage kept around each read by the site's cameras, for new clips: seconds "
+            "before (0-300) and after (1-600). Audited. DOM staff.",
+            Permission.SYSTEM_CONFIG,
+        ),
+        extensions=requires(Permission.SYSTEM_CONFIG),
+    )
+    async def set_site_clip_window(
+        self,
+        info: Info,
+        site_id: Annotated[strawberry.ID, strawberry.argument(description="Site id.")],
+        pre_roll_seconds: Annotated[int, strawberry.argument(description="Seconds before.")],
+        post_roll_seconds: Annotated[int, strawberry.argument(description="Seconds after.")],
+    ) -> SiteResult:
+        ctx = info.context
+
+        async def run() -> SiteSuccess:
+            site = await video_admin.set_site_clip_window(
+                ctx.actor,
+                required_pk(site_id, "Site", "siteId"),
+                pre_roll_seconds,
+                post_roll_seconds,
+            )
+            return SiteSuccess(site=Site.from_model(site))
+
+        return await mutate(run)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description=describe(
+            "Days a company's video evidence (clips, exports) is kept, 1-3650; null returns "
+            "it to the server default. Events on legal hold are kept regardless. Audited.",
+            Permission.MANAGE_COMPANIES,
+        ),
+        extensions=requires(Permission.MANAGE_COMPANIES),
+    )
+    async def set_company_video_retention(
+        self,
+        info: Info,
+        company_id: Annotated[strawberry.ID, strawberry.argument(description="Company id.")],
+        days: Annotated[
+            int | None, strawberry.argument(description="Days to keep (null: server default).")
+        ],
+    ) -> CompanyResult:
+        ctx = info.context
+
+        async def run() -> CompanySuccess:
+            company = await video_admin.set_company_retention(
+                ctx.actor, required_pk(company_id, "Company", "companyId"), days
+            )
+            return CompanySuccess(company=Company.from_model(company))
 
         return await mutate(run)  # type: ignore[return-value]

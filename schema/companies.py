@@ -35,6 +35,10 @@ class Company(Node):
     email: str = strawberry.field(description="Main e-mail.")
     primary_contact: Contact | None = strawberry.field(description="Primary contact person.")
     is_active: bool = strawberry.field(description="Inactive companies get no new events.")
+    video_retention_days: int | None = strawberry.field(
+        description="Days its video evidence is kept (null: the server default); legal holds "
+        "are kept regardless."
+    )
     created_at: datetime = strawberry.field(description="When it was created.")
     updated_at: datetime = strawberry.field(description="Last change.")
 
@@ -46,6 +50,7 @@ class Company(Node):
             database_id=c.id,
             rut=c.rut,
             rut_display=format_rut(c.rut),
+            video_retention_days=c.video_retention_days,
             name=c.name,
             business_name=c.business_name,
             address=c.address,

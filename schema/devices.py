@@ -41,6 +41,12 @@ class Site(Node):
     name: str = strawberry.field(description="Yard name.")
     address: str = strawberry.field(description="Address.")
     timezone: str = strawberry.field(description="IANA time zone of the yard.")
+    clip_pre_roll_seconds: int = strawberry.field(
+        description="Seconds of footage each clip keeps before the read."
+    )
+    clip_post_roll_seconds: int = strawberry.field(
+        description="Seconds of footage each clip keeps after the read."
+    )
 
     @classmethod
     def from_model(cls, s: SiteModel) -> Self:
@@ -50,6 +56,8 @@ class Site(Node):
             name=s.name,
             address=s.address,
             timezone=s.timezone,
+            clip_pre_roll_seconds=s.clip_pre_roll_seconds,
+            clip_post_roll_seconds=s.clip_post_roll_seconds,
         )
 
 

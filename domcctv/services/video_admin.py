@@ -15,13 +15,23 @@ from tortoise.transactions import in_transaction
 from domcctv.domain.access import Actor, Permission
 from domcctv.domain.errors import (
     FieldCode,
+    FieldError,
     IntegrationUnavailable,
     InvalidInput,
     NotFound,
     PermissionDenied,
 )
 from domcctv.domain.recordings import RecordingError, RecordingSource, RecordingSpan
-from domcctv.models import AuditAction, Camera, ClipStatus, Event, ResourceType, VideoClip
+from domcctv.models import (
+    AuditAction,
+    Camera,
+    ClipStatus,
+    Company,
+    Event,
+    ResourceType,
+    Site,
+    VideoClip,
+)
 from domcctv.services import audit
 from domcctv.services.clips import require_video, visible_clip
 from domcctv.services.clock import utcnow
@@ -119,3 +129,70 @@ async def search_recordings(
         return await source.search(access, start, end)
     except RecordingError as exc:
         raise IntegrationUnavailable(exc.reason) from exc
+
+
+MAX_PRE_ROLL_SECONDS = 300
+MAX_POST_ROLL_SECONDS = 600
+MAX_RETENTION_DAYS = 3650
+
+
+async def set_site_clip_window(actor: Actor, site_id: int, pre: int, post: int) -> Site:
+    """How much footage each clip of the site's cameras keeps around the read (new clips)."""
+    if not actor.is_staff or not actor.can(Permission.SYSTEM_CONFIG):
+        raise PermissionDenied("Requires SYSTEM_CONFIG")
+    errors = []
+    if not 0 <= pre <= MAX_PRE_ROLL_SECONDS:
+        errors.append(
+            FieldError("preRollSeconds", FieldCode.OUT_OF_RANGE, f"0 to {MAX_PRE_ROLL_SECONDS}")
+        )
+    if not 1 <= post <= MAX_POST_ROLL_SECONDS:
+        errors.append(
+            FieldError("postRollSeconds", FieldCode.OUT_OF_RANGE, f"1 to {MAX_POST_ROLL_SECONDS}")
+        )
+    if errors:
+        raise InvalidInput(errors)
+    site = await Site.get_or_none(id=site_id)
+    if site is None:
+        raise NotFound("Site not found")
+    before = {"preRoll": site.clip_pre_roll_seconds, "postRoll": site.clip_post_roll_seconds}
+    site.clip_pre_roll_seconds, site.clip_post_roll_seconds = pre, post
+    async with in_transaction("default") as conn:
+        await site.save(
+            using_db=conn, update_fields=["clip_pre_roll_seconds", "clip_post_roll_seconds"]
+        )
+        await audit.record(
+            actor,
+            AuditAction.CONFIGURE_DEVICE,
+            ResourceType.DEVICE,
+            f"site:{site.id}",
+            before=before,
+            after={"preRoll": pre, "postRoll": post},
+            using_db=conn,
+        )
+    return site
+
+
+async def set_company_retention(actor: Actor, company_id: int, days: int | None) -> Company:
+    """Days the company's video evidence is kept (None: the server default)."""
+    if not actor.is_staff or not actor.can(Permission.MANAGE_COMPANIES):
+        raise PermissionDenied("Requires MANAGE_COMPANIES")
+    if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        raise InvalidInput.single("days", FieldCode.OUT_OF_RANGE, f"1 to {MAX_RETENTION_DAYS}")
+    company = await Company.get_or_none(id=company_id)
+    if company is None:
+        raise NotFound("Company not found")
+    before = {"videoRetentionDays": company.video_retention_days}
+    company.video_retention_days = days
+    async with in_transaction("default") as conn:
+        await company.save(using_db=conn, update_fields=["video_retention_days", "updated_at"])
+        await audit.record(
+            actor,
+            AuditAction.UPDATE_COMPANY,
+            ResourceType.COMPANY,
+            company.id,
+            company_id=company.id,
+            before=before,
+            after={"videoRetentionDays": days},
+            using_db=conn,
+        )
+    return company

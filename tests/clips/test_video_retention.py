@@ -13,7 +13,7 @@ from clip_media import write_h264
 from domcctv.domain.access import Role
 from domcctv.infra.storage.local import LocalBlobStore
 from domcctv.infra.video.runner import VideoWorkers
-from domcctv.models import AuditAction, AuditLog, Company, Event, VideoClip
+from domcctv.models import AuditAction, AuditLog, Company, Event, Site, VideoClip
 from domcctv.services import clip_variants
 from domcctv.services.clock import utcnow
 from domcctv.services.video_retention import purge_expired
@@ -103,3 +103,57 @@ async def test_variants_are_made_once_and_offered(
     assert low.content == store.path_of(made["LOW"]).read_bytes()
     assert row["medium"] != row["low"]  # MEDIUM is not made: the original is played
     assert (await api.get(row["medium"])).content == wide_clip.read_bytes()
+
+
+SITE_WINDOW = """
+mutation($s: ID!, $pre: Int!, $post: Int!) {
+  setSiteClipWindow(siteId: $s, preRollSeconds: $pre, postRollSeconds: $post) {
+    __typename
+    ... on SiteSuccess { site { clipPreRollSeconds clipPostRollSeconds } }
+    ... on ValidationError { fields { field code } }
+  }
+}
+"""
+
+RETENTION = """
+mutation($c: ID!, $d: Int) {
+  setCompanyVideoRetention(companyId: $c, days: $d) {
+    __typename
+    ... on CompanySuccess { company { videoRetentionDays } }
+    ... on ValidationError { fields { field code } }
+  }
+}
+"""
+
+
+async def test_site_clip_window_and_company_retention_are_set_by_staff(api, settings) -> None:
+    site = await Site.create(name="Patio Norte")
+    company = await make_company()
+    admin = await token_for(await make_user(Role.ADMINISTRATOR), settings)
+    operator = await token_for(await make_user(Role.OPERATOR), settings)
+    s_id = str(to_global_id("Site", site.id))
+    c_id = str(to_global_id("Company", company.id))
+
+    body = await gql(api, SITE_WINDOW, {"s": s_id, "pre": 15, "post": 45}, admin)
+    assert body["data"]["setSiteClipWindow"]["site"] == {
+        "clipPreRollSeconds": 15,
+        "clipPostRollSeconds": 45,
+    }
+    bad = await gql(api, SITE_WINDOW, {"s": s_id, "pre": -1, "post": 601}, admin)
+    assert {f["field"] for f in bad["data"]["setSiteClipWindow"]["fields"]} == {
+        "preRollSeconds",
+        "postRollSeconds",
+    }
+    refused = await gql(api, SITE_WINDOW, {"s": s_id, "pre": 1, "post": 2}, operator)
+    assert refused.get("errors") or refused["data"]["setSiteClipWindow"]["__typename"] in {
+        "PermissionDeniedError"
+    }
+    assert (await Site.get(id=site.id)).clip_post_roll_seconds == 45
+
+    body = await gql(api, RETENTION, {"c": c_id, "d": 30}, admin)
+    assert body["data"]["setCompanyVideoRetention"]["company"] == {"videoRetentionDays": 30}
+    body = await gql(api, RETENTION, {"c": c_id, "d": None}, admin)
+    assert body["data"]["setCompanyVideoRetention"]["company"] == {"videoRetentionDays": None}
+    bad = await gql(api, RETENTION, {"c": c_id, "d": 0}, admin)
+    assert bad["data"]["setCompanyVideoRetention"]["__typename"] == "ValidationError"
+    assert await AuditLog.filter(action=AuditAction.UPDATE_COMPANY).count() == 2

@@ -370,6 +370,18 @@ PATHS: list[Path] = [
     ),
     # ---- writes on A's ids
     Path(
+        "setCompanyVideoRetention: A",
+        f"mutation($c: ID!) {{ setCompanyVideoRetention(companyId: $c, days: 1) {R} }}",
+        lambda w: {"c": a_company(w)},
+        refused,
+    ),
+    Path(
+        "setSiteClipWindow: a DOM site",
+        f"mutation($s: ID!) {{ setSiteClipWindow(siteId: $s, preRollSeconds: 1, postRollSeconds: 1) {R} }}",  # noqa: E501
+        lambda w: {"s": node_of(w, "Site")},
+        refused,
+    ),
+    Path(
         "exportEventEvidence: A's event",
         f"mutation($id: ID!) {{ exportEventEvidence(eventId: $id) {R} }}",
         lambda w: {"id": a_event(w)},
