@@ -12,12 +12,11 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-import anyio
-
 from domcctv.infra.storage.base import BlobStore
 from domcctv.infra.video.runner import VideoWorkers
 from domcctv.services import clip_variants, video_retention
 from domcctv.services.clip_capture import ClipCapture, claim_due
+from domcctv.workers.leased_jobs import run_leased_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -30,30 +29,14 @@ async def run_clip_capture(
     lease: timedelta,
 ) -> None:
     """Claim due clips and capture up to ``concurrency`` at once, forever."""
-    in_flight: set[int] = set()
-
-    async def one(clip_id: int) -> None:
-        try:
-            await capture.capture(clip_id)
-        except Exception:  # capture records its own failures; this is a bug or an outage
-            logger.exception("clip %s: capture round failed", clip_id)
-        finally:
-            in_flight.discard(clip_id)
-
-    async with anyio.create_task_group() as group:
-        while True:
-            try:
-                free = concurrency - len(in_flight)
-                ids = await claim_due(free, lease) if free > 0 else []
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("clip capture: claiming failed; retrying", exc_info=True)
-                ids = []
-            for clip_id in ids:
-                in_flight.add(clip_id)
-                group.start_soon(one, clip_id)
-            await asyncio.sleep(poll_seconds)
+    await run_leased_jobs(
+        "clip capture",
+        claim_due,
+        capture.capture,
+        concurrency=concurrency,
+        poll_seconds=poll_seconds,
+        lease=lease,
+    )
 
 
 async def run_clip_variants(
