@@ -9,13 +9,11 @@ running stream ends), like a camera losing its encoder or network.
 from __future__ import annotations
 
 import asyncio
-import io
-import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import av
+import h264_clip
+from h264_clip import Clip
 
 from integrations.hikvision.simulator.video.feed import (
     AccessUnit,
@@ -26,49 +24,9 @@ from integrations.hikvision.simulator.video.feed import (
 WIDTH, HEIGHT, FPS, GOP = 320, 180, 20, 10
 
 
-def _nal_units(data: bytes) -> list[bytes]:
-    return [chunk.rstrip(b"\x00") for chunk in data.split(b"\x00\x00\x01") if chunk.strip(b"\0")]
-
-
-@dataclass(frozen=True, slots=True)
-class Clip:
-    params: StreamParameters
-    units: tuple[tuple[tuple[bytes, ...], bool], ...]
-
-
 def encode_clip(seconds: float = 2.0, seed: int = 3) -> Clip:
     """Noisy 320x180 frames (large GOPs fill socket buffers fast), SPS/PPS in band."""
-    rng = random.Random(seed)
-    output = av.open(io.BytesIO(), "w", format="h264")
-    stream = output.add_stream("libx264", rate=FPS)
-    stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-    stream.options = {
-        "preset": "ultrafast",
-        "tune": "zerolatency",
-        "bf": "0",
-        "g": str(GOP),
-        "keyint_min": str(GOP),
-        "sc_threshold": "0",
-    }
-    packets: list[tuple[bytes, bool]] = []
-    for index in range(round(seconds * FPS)):
-        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
-        frame.planes[0].update(rng.randbytes(frame.planes[0].buffer_size))
-        frame.pts = index
-        packets.extend((bytes(p), p.is_keyframe) for p in stream.encode(frame))
-    packets.extend((bytes(p), p.is_keyframe) for p in stream.encode(None))
-    output.close()
-    sps = pps = b""
-    units = []
-    for data, key in packets:
-        nals = _nal_units(data)
-        for nal in nals:
-            if nal[0] & 0x1F == 7:
-                sps = nal
-            elif nal[0] & 0x1F == 8:
-                pps = nal
-        units.append((tuple(nals), key))
-    return Clip(StreamParameters(sps, pps, WIDTH, HEIGHT, FPS, GOP), tuple(units))
+    return h264_clip.encode_clip(seconds, seed=seed, fps=FPS, gop=GOP)
 
 
 class LiveFeed:

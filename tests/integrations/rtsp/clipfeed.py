@@ -11,13 +11,11 @@ inject the recorder faults the server must turn into RTSP errors or a stalled st
 from __future__ import annotations
 
 import asyncio
-import io
-import random
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import av
+import h264_clip
+from h264_clip import Clip
 
 from integrations.hikvision.simulator.video.feed import (
     AccessUnit,
@@ -29,60 +27,9 @@ from integrations.hikvision.simulator.video.feed import (
 WIDTH, HEIGHT, FPS, GOP = 320, 180, 25, 25
 
 
-def split_annexb(data: bytes) -> list[bytes]:
-    """NAL units of an Annex B byte stream (3- or 4-byte start codes removed)."""
-    out: list[bytes] = []
-    for chunk in data.split(b"\x00\x00\x01"):
-        nal = chunk.rstrip(b"\x00")
-        if nal:
-            out.append(nal)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Clip:
-    params: StreamParameters
-    units: tuple[tuple[tuple[bytes, ...], bool], ...]  # (NAL units, keyframe) per frame
-
-    @property
-    def duration(self) -> float:
-        return len(self.units) / self.params.fps
-
-
 def encode_clip(seconds: float = 4.0, seed: int = 5) -> Clip:
     """Encode ``seconds`` of noisy 320x180 frames; SPS/PPS kept in band on keyframes."""
-    rng = random.Random(seed)
-    output = av.open(io.BytesIO(), "w", format="h264")
-    stream = output.add_stream("libx264", rate=FPS)
-    stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-    stream.options = {
-        "preset": "ultrafast",
-        "tune": "zerolatency",
-        "bf": "0",
-        "g": str(GOP),
-        "keyint_min": str(GOP),
-        "sc_threshold": "0",
-    }
-    packets: list[tuple[bytes, bool]] = []
-    for index in range(round(seconds * FPS)):
-        frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
-        frame.planes[0].update(rng.randbytes(frame.planes[0].buffer_size))
-        frame.pts = index
-        packets.extend((bytes(p), p.is_keyframe) for p in stream.encode(frame))
-    packets.extend((bytes(p), p.is_keyframe) for p in stream.encode(None))
-    output.close()
-    sps = pps = b""
-    units = []
-    for data, key in packets:
-        nals = split_annexb(data)
-        for nal in nals:
-            if nal[0] & 0x1F == 7:
-                sps = nal
-            elif nal[0] & 0x1F == 8:
-                pps = nal
-        units.append((tuple(nals), key))
-    params = StreamParameters(sps, pps, WIDTH, HEIGHT, FPS, GOP)
-    return Clip(params, tuple(units))
+    return h264_clip.encode_clip(seconds, seed=seed, fps=FPS, gop=GOP)
 
 
 class ClipFeed:
