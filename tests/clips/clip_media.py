@@ -8,6 +8,8 @@ from pathlib import Path
 import av
 from PIL import Image
 
+from integrations.hikvision.simulator import SiteConfig
+
 FPS = 25
 SECONDS = 4
 
@@ -27,3 +29,20 @@ def write_h264(path: Path, seconds: int = SECONDS, width: int = 320, height: int
                 out.mux(packet)
         for packet in stream.encode():
             out.mux(packet)
+
+
+def small_site(seed: int = 7) -> SiteConfig:
+    """One simulated camera with cheap footage: 320x180, 2 s GOP, 4 s chunks, 1-minute search
+    segments, an hour of history; pushes nothing by itself."""
+    return SiteConfig(
+        cameras=1,
+        seed=seed,
+        push_enabled=False,
+        video_width=320,
+        video_height=180,
+        video_fps=25,
+        video_gop_frames=50,
+        video_chunk_seconds=4,
+        segment_minutes=1,
+        recording_hours=1.0,
+    )

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 import av
 import pytest
+from clip_media import small_site
 
 from domcctv.adapters.recordings import HikvisionRecordings
 from domcctv.config import Settings
@@ -39,27 +40,12 @@ from domcctv.services.clip_capture import CapturePolicy, ClipCapture, claim_due
 from domcctv.services.clock import utcnow
 from domcctv.services.ingest import record_plate_reads
 from integrations.hikvision.hikcentral.client import HikCentralClient
-from integrations.hikvision.simulator import SimulatedSite, SiteConfig
+from integrations.hikvision.simulator import SimulatedSite
 
 from factories import make_event
 
 FFPROBE = "/usr/bin/ffprobe"
 GOP_SECONDS = 2.0
-
-
-def small_site() -> SiteConfig:
-    return SiteConfig(
-        cameras=1,
-        seed=7,
-        push_enabled=False,
-        video_width=320,
-        video_height=180,
-        video_fps=25,
-        video_gop_frames=50,
-        video_chunk_seconds=4,
-        segment_minutes=1,
-        recording_hours=1.0,
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +55,7 @@ def _database(db: str) -> str:
 
 @pytest.fixture
 async def site() -> AsyncIterator[SimulatedSite]:
-    async with SimulatedSite(small_site()) as running:
+    async with SimulatedSite(small_site(7)) as running:
         yield running
 
 
@@ -316,7 +302,7 @@ async def test_ingest_requests_a_clip_per_camera_of_the_pass(settings) -> None:
 @pytest.fixture
 async def fast_site() -> AsyncIterator[SimulatedSite]:
     """Recorded spans are streamed 8x faster than real time (NVR download mode)."""
-    async with SimulatedSite(small_site(), playback_speed=8.0) as running:
+    async with SimulatedSite(small_site(7), playback_speed=8.0) as running:
         yield running
 
 

@@ -23,6 +23,7 @@ import av
 import httpx
 import pytest
 import strawberry
+from clip_media import small_site
 from PIL import Image, ImageChops
 from starlette.applications import Starlette
 
@@ -70,7 +71,7 @@ from domcctv.services.video_exports import (
     visible_export,
 )
 from domcctv.services.video_links import VideoLinks
-from integrations.hikvision.simulator import SimulatedSite, SiteConfig
+from integrations.hikvision.simulator import SimulatedSite
 from resolvers.errors import DomcctvSchema, ErrorPolicy
 from resolvers.video_exports import (
     VideoExportMutation,
@@ -663,24 +664,9 @@ async def test_download_by_the_requester_and_its_company_only(
 # --------------------------------------------------------------------------- segments
 
 
-def small_site() -> SiteConfig:
-    return SiteConfig(
-        cameras=1,
-        seed=11,
-        push_enabled=False,
-        video_width=320,
-        video_height=180,
-        video_fps=25,
-        video_gop_frames=50,
-        video_chunk_seconds=4,
-        segment_minutes=1,
-        recording_hours=1.0,
-    )
-
-
 @pytest.fixture
 async def site() -> AsyncIterator[SimulatedSite]:
-    async with SimulatedSite(small_site()) as running:
+    async with SimulatedSite(small_site(11)) as running:
         yield running
 
 
