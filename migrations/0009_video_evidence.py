@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Event',
             name='legal_hold',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Event',
@@ -101,11 +101,11 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Site',
             name='clip_post_roll_seconds',
-            field=fields.IntField(default=20),
+            field=fields.IntField(default=20, db_default=20),
         ),
         ops.AddField(
             model_name='Site',
             name='clip_pre_roll_seconds',
-            field=fields.IntField(default=10),
+            field=fields.IntField(default=10, db_default=10),
         ),
     ]

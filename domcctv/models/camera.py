@@ -25,8 +25,8 @@ class Site(Model):
     address = fields.CharField(max_length=300, default="")
     timezone = fields.CharField(max_length=50, default="America/Santiago")
     # Footage kept around each read: seconds before and after the plate was read.
-    clip_pre_roll_seconds = fields.IntField(default=10)
-    clip_post_roll_seconds = fields.IntField(default=20)
+    clip_pre_roll_seconds = fields.IntField(default=10, db_default=10)
+    clip_post_roll_seconds = fields.IntField(default=20, db_default=20)
     hikcentral_region_code = fields.CharField(max_length=64, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -51,7 +51,8 @@ class Event(Model):
     documentary_videos: Any = fields.JSONField(default=list)
     thumbnail_path = fields.CharField(max_length=500, null=True)
     # Exempts the event's evidence (clips, exports) from the retention purge.
-    legal_hold = fields.BooleanField(default=False)
+    # A database default too: bulk loads and raw inserts that predate the column stay valid.
+    legal_hold = fields.BooleanField(default=False, db_default=False)
     legal_hold_reason = fields.CharField(max_length=300, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
