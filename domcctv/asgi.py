@@ -355,6 +355,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     "export": ExportCatalog(),
                 }
             ),
+            accel_prefix=settings.video_accel_redirect,
         ),
         *live_routes(services.stream_tokens, live_relay, live_catalog.authorize),
     ]

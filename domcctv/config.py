@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -143,6 +144,9 @@ class Settings(BaseSettings):
     video_retention_days: int = Field(default=90, ge=1, le=3650)
     video_purge_interval_seconds: float = Field(default=3600.0, gt=0)
     video_workers: int = Field(default=2, ge=1, le=16)
+    # Behind nginx with local storage: the internal location (e.g. /_video_files/) that serves
+    # VIDEO_DIR; clip bodies are then sent by nginx (X-Accel-Redirect), not by Python.
+    video_accel_redirect: str | None = None
     # Live view: one upstream RTSP connection per camera, shared by its viewers, closed this
     # long after the last one leaves.
     live_grace_seconds: float = Field(default=15.0, ge=0, le=600)
@@ -176,6 +180,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis:// (e.g. redis://127.0.0.1:6379/0)")
         return value
 
+    @field_validator("video_accel_redirect")
+    @classmethod
+    def _check_accel_prefix(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not re.fullmatch(r"/[A-Za-z0-9_/-]*/", value):
+            raise ValueError("must be a location path starting and ending with / (/_video_files/)")
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _check_trusted_proxies(cls, value: str) -> str:
@@ -206,6 +219,8 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"VIDEO_STORAGE=s3 needs {', '.join(missing)}")
+            if self.video_accel_redirect:
+                raise ValueError("VIDEO_ACCEL_REDIRECT serves VIDEO_DIR: local storage only")
         return self
 
     @model_validator(mode="after")

@@ -286,10 +286,19 @@ class _Plan:
 
 
 class BlobResponder:
-    """Answers GET/HEAD for one blob with conditional requests, ranges and streaming."""
+    """Answers GET/HEAD for one blob with conditional requests, ranges and streaming.
 
-    def __init__(self, store: BlobStore) -> None:
+    With ``accel_prefix`` (``VIDEO_ACCEL_REDIRECT``, local storage behind nginx) the bytes of
+    large bodies never pass through Python: once the request is authorised (and its view
+    audited), the answer is an empty response with ``X-Accel-Redirect: <prefix><key>``, and
+    nginx serves the file from an ``internal`` location with its own ranges, conditionals and
+    sendfile. The server's event loop then spends nothing per byte, so downloads at link speed
+    do not slow the searches it answers meanwhile.
+    """
+
+    def __init__(self, store: BlobStore, accel_prefix: str | None = None) -> None:
         self.store = store
+        self.accel_prefix = accel_prefix
 
     async def respond(
         self,
@@ -301,6 +310,7 @@ class BlobResponder:
         extra_headers: dict[str, str] | None = None,
         on_view: ViewHook | None = None,
         view_always: bool = False,
+        accel: bool = False,
     ) -> Response:
         """Serve ``key``. ``on_view(whole)`` runs before a GET body that starts at byte 0
         (``view_always``: before every GET body, e.g. downloads resumed mid-file)."""
@@ -321,6 +331,10 @@ class BlobResponder:
             "Accept-Ranges": "bytes",
             **(extra_headers or {}),
         }
+        if accel and self.accel_prefix is not None:
+            return await self._handed_to_proxy(
+                request, key, info, headers, content_type, on_view, view_always
+            )
         plan = self._plan(request, info, headers)
         if isinstance(plan, Response):
             return plan
@@ -355,6 +369,38 @@ class BlobResponder:
             status_code=plan.status,
             headers=plan.headers,
         )
+
+    async def _handed_to_proxy(
+        self,
+        request: Request,
+        key: str,
+        info: BlobInfo,
+        headers: dict[str, str],
+        content_type: str,
+        on_view: ViewHook | None,
+        view_always: bool,
+    ) -> Response:
+        """Authorised: let the proxy send the bytes (it answers ranges and conditionals)."""
+        assert self.accel_prefix is not None
+        if request.method == "GET" and on_view is not None:
+            try:
+                wanted = parse_range(request.headers.get("range", ""), info.size)
+            except Unsatisfiable:
+                wanted = None  # the proxy answers 416; nothing is viewed
+                starts_at_zero = False
+            else:
+                starts_at_zero = wanted is None or wanted.first == 0
+            if view_always or starts_at_zero:
+                whole = wanted is None or (wanted.first == 0 and wanted.last == info.size - 1)
+                await on_view(whole and starts_at_zero)
+        proxied = {
+            name: value
+            for name, value in headers.items()
+            if name in ("Cache-Control", "Content-Disposition")
+        }
+        proxied["Content-Type"] = content_type
+        proxied["X-Accel-Redirect"] = self.accel_prefix + quote(key)
+        return Response(b"", status_code=200, headers=proxied)
 
     def _plan(self, request: Request, info: BlobInfo, headers: dict[str, str]) -> _Plan | Response:
         """Preconditions then range, in RFC 9110 §13.2.2 order."""
@@ -451,8 +497,14 @@ async def _exactly(
 class VideoEndpoints:
     """The handlers of :func:`video_routes` (one instance per app)."""
 
-    def __init__(self, store: BlobStore, tokens: StreamTokens, catalog: VideoCatalog) -> None:
-        self.responder = BlobResponder(store)
+    def __init__(
+        self,
+        store: BlobStore,
+        tokens: StreamTokens,
+        catalog: VideoCatalog,
+        accel_prefix: str | None = None,
+    ) -> None:
+        self.responder = BlobResponder(store, accel_prefix)
         self.tokens = tokens
         self.catalog = catalog
 
@@ -491,6 +543,7 @@ class VideoEndpoints:
             content_type=target.content_type,
             cache_control=CACHE_MEDIA,
             on_view=self._view_hook(grant, meta),
+            accel=True,
         )
 
     async def download(self, request: Request) -> Response:
@@ -506,6 +559,7 @@ class VideoEndpoints:
             extra_headers={"Content-Disposition": content_disposition(target.filename)},
             on_view=self._view_hook(grant, meta),
             view_always=True,
+            accel=True,
         )
 
     async def playlist(self, request: Request) -> Response:
@@ -571,10 +625,16 @@ def _thumbnail_at(raw: str) -> float | None:
 
 
 def video_routes(
-    store: BlobStore, tokens: StreamTokens, catalog: VideoCatalog, *, prefix: str = "/video"
+    store: BlobStore,
+    tokens: StreamTokens,
+    catalog: VideoCatalog,
+    *,
+    prefix: str = "/video",
+    accel_prefix: str | None = None,
 ) -> list[Route]:
-    """The routes to mount (before any catch-all ``Mount("/")``); GET routes answer HEAD too."""
-    endpoints = VideoEndpoints(store, tokens, catalog)
+    """The routes to mount (before any catch-all ``Mount("/")``); GET routes answer HEAD too.
+    ``accel_prefix``: hand clip and download bodies to nginx (see :class:`BlobResponder`)."""
+    endpoints = VideoEndpoints(store, tokens, catalog, accel_prefix)
     methods = ["GET", "HEAD"]
     return [
         Route(f"{prefix}/{{token}}/clip.mp4", endpoints.clip, methods=methods),
