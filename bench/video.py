@@ -955,6 +955,50 @@ async def measure_search(
     return out
 
 
+# --------------------------------------------------------------------------- nginx
+
+
+def nginx_argv(work: Path, listen_port: int, app_port: int, video_dir: Path) -> list[str]:
+    """A private nginx in front of the app, from the shipped template (deploy/nginx): the app
+    authorises and audits, nginx sends clip bytes from VIDEO_DIR (X-Accel-Redirect)."""
+    from string import Template
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    template = Template((REPO / "deploy/nginx/domcctv.conf.template").read_text())
+    (work / "domcctv.conf").write_text(
+        template.safe_substitute(
+            LISTEN=f"127.0.0.1:{listen_port}",
+            UPSTREAM=f"127.0.0.1:{app_port}",
+            VIDEO_DIR=str(video_dir.resolve()),
+            ACCEL_PREFIX=ACCEL_PREFIX,
+        )
+    )
+    user = "user root root;" if os.geteuid() == 0 else ""
+    temps = "\n".join(
+        f"    {kind}_temp_path {work}/{kind};" for kind in ("proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (work / "nginx.conf").write_text(
+        f"""{user}
+daemon off;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {work}/body;
+{temps}
+    include {work}/domcctv.conf;
+}}
+"""
+    )
+    return [binary, "-p", str(work), "-c", str(work / "nginx.conf")]
+
+
+ACCEL_PREFIX = "/_video_files/"
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -1001,9 +1045,26 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 backend, port=port, media_dir=tmp / "media", jwt_secret=jwt_secret, tmp=tmp
             )
             env["VIDEO_DIR"] = str(video_dir)
+            if args.nginx:
+                env["VIDEO_ACCEL_REDIRECT"] = ACCEL_PREFIX
             app = ServerProcess("domcctv", domcctv_serve_argv(), env, tmp, tmp / "domcctv.log")
             servers.append(app)
             await app.start(f"http://127.0.0.1:{port}/health")
+            if args.nginx:
+                nginx_work = tmp / "nginx"
+                nginx_work.mkdir()
+                nginx_port = free_port()
+                proxy = ServerProcess(
+                    "nginx",
+                    nginx_argv(nginx_work, nginx_port, port, video_dir),
+                    helper_env(),
+                    nginx_work,
+                    tmp / "nginx.log",
+                )
+                servers.append(proxy)
+                await proxy.start(f"http://127.0.0.1:{nginx_port}/health")
+                port = nginx_port  # every request below goes through nginx
+                summary["nginx"] = True
             static = ServerProcess(
                 "static",
                 [
@@ -1246,6 +1307,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--out", type=Path, help="JSON file (default bench/results/video-<time>.json)"
     )
     parser.add_argument("--quick", action="store_true", help="smoke run, under a minute")
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="put a private nginx (deploy/nginx template) in front of the app with "
+        "VIDEO_ACCEL_REDIRECT: nginx sends the clip bytes",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.requests, args.thumbs = min(args.requests, 40), min(args.thumbs, 4)
