@@ -4,7 +4,7 @@
  * clock in the user's preferred time zone, the end after the start, at most 30 minutes, and
  * already recorded (not in the future). Pure, so the rules are unit-tested without a browser.
  */
-import { zonedLocalToUtcIso } from '../../format';
+import { wallClock, zonedLocalToUtcIso } from '../../format';
 import type { MessageKey } from '../../i18n';
 
 /** services/video_exports.py MAX_SEGMENT_SPAN. */
@@ -55,18 +55,8 @@ export function validateSegment(form: SegmentForm, timeZone: string, nowMs: numb
 
 /** An instant as the datetime-local value ("YYYY-MM-DDTHH:MM:SS") of its wall clock in `timeZone`. */
 export function toZonedLocal(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}:${get('second')}`;
+  const w = wallClock(ms, timeZone);
+  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}:${w.second}`;
 }
 
 /** A form asking for the last `minutes` up to a minute ago (recorders flush with a small lag). */

@@ -5,7 +5,7 @@
  * across refetches (a new token string would reload a playing <video>).
  */
 import type { Language, VideoQuality } from '../../api/types';
-import { locale } from '../../format';
+import { locale, wallClock } from '../../format';
 import type { PlayableQuality, VideoClip } from './types';
 
 /** Playback speeds offered (the browser supports 0.0625x-16x). */
@@ -196,29 +196,6 @@ export function mergeClips(previous: VideoClip[], next: VideoClip[], fresh: Read
   });
 }
 
-interface WallParts {
-  year: string;
-  month: string;
-  day: string;
-  hour: string;
-  minute: string;
-  second: string;
-}
-
-function wallParts(epochMs: number, timeZone: string): WallParts {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(epochMs));
-  const get = (type: keyof WallParts) => parts.find((p) => p.type === type)?.value ?? '00';
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
 
 function millis(epochMs: number): string {
   return String(((Math.floor(epochMs) % 1000) + 1000) % 1000).padStart(3, '0');
@@ -227,7 +204,7 @@ function millis(epochMs: number): string {
 /** "CAM-NORTE-01_2025-03-01_08-30-12-345.png": camera and wall-clock time in the user's zone. */
 export function stillFileName(cameraCode: string, epochMs: number, timeZone: string): string {
   const camera = cameraCode.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'camera';
-  const p = wallParts(epochMs, timeZone);
+  const p = wallClock(epochMs, timeZone);
   return `${camera}_${p.year}-${p.month}-${p.day}_${p.hour}-${p.minute}-${p.second}-${millis(epochMs)}.png`;
 }
 
@@ -240,7 +217,7 @@ export function formatClock(epochMs: number, timeZone: string, lang: Language): 
     month: '2-digit',
     day: '2-digit',
   }).format(new Date(epochMs));
-  const p = wallParts(epochMs, timeZone);
+  const p = wallClock(epochMs, timeZone);
   const sep = lang === 'ES' ? ',' : '.';
   return `${date} ${p.hour}:${p.minute}:${p.second}${sep}${millis(epochMs)[0]}`;
 }
