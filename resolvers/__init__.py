@@ -25,7 +25,7 @@ from resolvers.execution_fix import install_per_event_executor
 from resolvers.ingest import IngestMutation, IngestQuery
 from resolvers.leaf_fields import LeafFieldExecutionContext
 from resolvers.live import LiveSubscription
-from resolvers.live_view import LiveViewQuery
+from resolvers.live_view import LiveCamerasMutation, LiveCamerasQuery, LiveViewQuery
 from resolvers.node import NodeQuery
 from resolvers.outbox_delivery import OutboxDelivery
 from resolvers.request_checks import request_checks
@@ -62,6 +62,7 @@ class Query(
     VideoQuery,
     VideoExportQuery,
     LiveViewQuery,
+    LiveCamerasQuery,
 ):
     pass
 
@@ -80,6 +81,7 @@ class Mutation(
     VideoMutation,
     VideoSettingsMutation,
     VideoExportMutation,
+    LiveCamerasMutation,
 ):
     pass
 

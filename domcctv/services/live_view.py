@@ -21,9 +21,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from tortoise.transactions import in_transaction
+
 from domcctv.domain.access import Actor, Permission
-from domcctv.domain.errors import Conflict, DomcctvError, NotFound, PermissionDenied
-from domcctv.models import AuditAction, Camera, ResourceType
+from domcctv.domain.errors import (
+    Conflict,
+    DomcctvError,
+    FieldCode,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from domcctv.models import AuditAction, Camera, Company, ResourceType
 from domcctv.services import audit
 from domcctv.services.auth import RequestInfo
 from domcctv.services.video_access import AccessRefused, actor_for_user
@@ -107,3 +116,44 @@ async def record_live_view(access: LiveAccess) -> None:
         company_id=None if actor.is_staff else actor.company_id,
         after={"live": access.camera.code},
     )
+
+
+async def watchable_cameras(actor: Actor) -> list[Camera]:
+    """Active cameras the actor may watch live, by name (staff: all; a client: its own)."""
+    if not actor.can(Permission.VIEW_VIDEOS):
+        raise PermissionDenied(f"Requires {Permission.VIEW_VIDEOS.value}")
+    cameras = await Camera.filter(is_active=True).order_by("name", "id")
+    return [camera for camera in cameras if may_watch(actor, camera)]
+
+
+async def set_camera_companies(actor: Actor, camera_id: int, company_ids: list[int]) -> Camera:
+    """Which client companies may watch a camera live (e.g. the camera at a client's gate)."""
+    if not actor.is_staff or not actor.can(Permission.SYSTEM_CONFIG):
+        raise PermissionDenied(f"Requires {Permission.SYSTEM_CONFIG.value}")
+    wanted = sorted(set(company_ids))
+    found: list[Any] = await Company.filter(id__in=wanted).values_list("id", flat=True)
+    known = {int(cid) for cid in found}
+    unknown = [cid for cid in wanted if cid not in known]
+    if unknown:
+        raise InvalidInput.single(
+            "companyIds", FieldCode.UNKNOWN_REFERENCE, f"No such company: {unknown}"
+        )
+    camera = await Camera.get_or_none(id=camera_id)
+    if camera is None:
+        raise NotFound("Camera not found")
+    details = dict(camera.details) if isinstance(camera.details, dict) else {}
+    before = sorted(camera_company_ids(details))
+    details[COMPANY_IDS_KEY] = wanted
+    camera.details = details
+    async with in_transaction("default") as conn:
+        await camera.save(using_db=conn, update_fields=["details", "updated_at"])
+        await audit.record(
+            actor,
+            AuditAction.CONFIGURE_DEVICE,
+            ResourceType.DEVICE,
+            camera.id,
+            before={"liveCompanies": before},
+            after={"liveCompanies": wanted},
+            using_db=conn,
+        )
+    return camera

@@ -336,6 +336,12 @@ PATHS: list[Path] = [
         null,
     ),
     Path(
+        "liveCameras: DOM cameras",
+        "query { liveCameras { code name } }",
+        lambda w: {},
+        lambda body, w: _assert_no_rows(body),
+    ),
+    Path(
         "liveStreamUrl: a DOM camera",
         "query($c: ID!) { liveStreamUrl(cameraId: $c) }",
         lambda w: {"c": node_of(w, "Camera")},
@@ -369,6 +375,12 @@ PATHS: list[Path] = [
         empty,
     ),
     # ---- writes on A's ids
+    Path(
+        "setCameraLiveCompanies: a DOM camera for B",
+        f"mutation($c: ID!, $b: ID!) {{ setCameraLiveCompanies(cameraId: $c, companyIds: [$b]) {R} }}",  # noqa: E501
+        lambda w: {"c": node_of(w, "Camera"), "b": gid("Company", w.b.company.id)},
+        refused,
+    ),
     Path(
         "setCompanyVideoRetention: A",
         f"mutation($c: ID!) {{ setCompanyVideoRetention(companyId: $c, days: 1) {R} }}",
