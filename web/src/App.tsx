@@ -36,7 +36,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/events', anyOf: ['READ_EVENTS'], render: () => <EventsPage /> },
   { pattern: '/events/:id', anyOf: ['READ_EVENTS'], render: (p) => <EventDetailPage id={p.id} /> },
   { pattern: '/live', anyOf: ['READ_EVENTS'], render: () => <LivePage /> },
-  { pattern: '/live-view', anyOf: ['VIEW_VIDEOS'], staffOnly: true, render: () => <LiveViewPage /> },
+  { pattern: '/live-view', anyOf: ['VIEW_VIDEOS'], render: () => <LiveViewPage /> },
   { pattern: '/exports', anyOf: ['EXPORT_VIDEO_SEGMENTS'], render: () => <ExportsPage /> },
   {
     pattern: '/companies',

@@ -56,7 +56,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { path: '/events', label: 'nav.events', icon: <SearchIcon />, anyOf: ['READ_EVENTS'] },
   { path: '/live', label: 'nav.live', icon: <SensorsIcon />, anyOf: ['READ_EVENTS'] },
-  { path: '/live-view', label: 'nav.liveView', icon: <LiveTvIcon />, anyOf: ['VIEW_VIDEOS'], staffOnly: true },
+  { path: '/live-view', label: 'nav.liveView', icon: <LiveTvIcon />, anyOf: ['VIEW_VIDEOS'] },
   { path: '/exports', label: 'nav.exports', icon: <VideoLibraryIcon />, anyOf: ['EXPORT_VIDEO_SEGMENTS'] },
   {
     path: '/companies',

@@ -1,5 +1,6 @@
 /**
- * Live view: a wall of 1, 2 or 4 live cameras (DOM staff holding VIEW_VIDEOS). Each slot picks
+ * Live view: a wall of 1, 2 or 4 live cameras (any user holding VIEW_VIDEOS: staff see every
+ * camera, a client user the cameras listed for its company). Each slot picks
  * its camera; the wall is kept per tab. Tiles stream only while shown and while the page is
  * visible (see LiveTile), so a hidden tab or a smaller layout frees the cameras' upstreams.
  */
@@ -8,8 +9,7 @@ import { Box, Paper, TextField, ToggleButton, ToggleButtonGroup, Tooltip } from 
 import { useEffect, useMemo, useState } from 'react';
 import { gql } from '../api';
 import { ErrorAlert, PageHeader } from '../components/common';
-import type { CameraOption } from '../components/exports/types';
-import { liveViewOps } from '../components/liveView/api';
+import { liveViewOps, type LiveCameraOption } from '../components/liveView/api';
 import { LiveTile } from '../components/liveView/LiveTile';
 import {
   LAYOUTS,
@@ -45,19 +45,20 @@ export function LiveViewPage() {
   const { t } = useI18n();
   const visible = useDocumentVisible();
   const [wall, setWall] = useState<LiveWall>(loadWall);
-  const [cameras, setCameras] = useState<CameraOption[] | null>(null);
+  const [cameras, setCameras] = useState<LiveCameraOption[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [generation, setGeneration] = useState(0);
 
   useEffect(() => {
     let live = true;
     setError(null);
-    gql.request(liveViewOps.cameraOptions, {}).then(
+    gql.request(liveViewOps.liveCameras, {}).then(
       (data) => {
         if (!live) return;
-        setCameras(data.cameras);
+        const options = data.liveCameras;
+        setCameras(options);
         // Forget cameras that are gone (the saved wall may be older than the list).
-        const known = new Set(data.cameras.map((c) => c.id));
+        const known = new Set(options.map((c) => c.id));
         setWall((w) => ({ ...w, slots: keepKnown(w.slots, known) }));
       },
       (err: unknown) => live && setError(err),
@@ -134,8 +135,8 @@ export function LiveViewPage() {
             >
               <option value="">{t('liveView.none')}</option>
               {(cameras ?? []).map((c) => (
-                <option key={c.id} value={c.id} disabled={!c.isActive}>
-                  {c.name} ({c.code}){c.isActive ? '' : ` · ${t('exports.segment.inactive')}`}
+                <option key={c.id} value={c.id}>
+                  {c.name} ({c.code})
                 </option>
               ))}
             </TextField>

@@ -15,7 +15,7 @@ import { gql } from '../../api';
 import { GraphQLRequestError } from '../../api/client';
 import { isMessageKey, useI18n, type Translate } from '../../i18n';
 import { errorText } from '../common';
-import type { CameraOption } from '../exports/types';
+import type { LiveCameraOption as CameraOption } from './api';
 import { ZoomPan } from '../video/ZoomPan';
 import type { Size } from '../video/zoomMath';
 import { liveViewOps } from './api';

@@ -1,15 +1,19 @@
 /**
- * Typed handles for graphql/live-view.graphql (and the camera list of cameras.graphql), in the
- * live view's own small registry like the video and export screens.
+ * Typed handles for graphql/live-view.graphql, in the live view's own small registry like the
+ * video and export screens.
  */
-import cameras from '../../../graphql/cameras.graphql?raw';
 import liveView from '../../../graphql/live-view.graphql?raw';
 import type { Operation } from '../../api/client';
 import { DocumentRegistry } from '../../api/documents';
-import type { CameraOption } from '../exports/types';
+
+/** A camera the user may watch live (all of them are active). */
+export interface LiveCameraOption {
+  id: string;
+  code: string;
+  name: string;
+}
 
 export const liveViewRegistry = new DocumentRegistry({
-  'cameras.graphql': cameras,
   'live-view.graphql': liveView,
 });
 
@@ -19,5 +23,5 @@ function op<TData, TVars>(name: string): Operation<TData, TVars> {
 
 export const liveViewOps = {
   liveStreamUrl: op<{ liveStreamUrl: string | null }, { cameraId: string }>('LiveStreamUrl'),
-  cameraOptions: op<{ cameras: CameraOption[] }, Record<string, never>>('CameraOptions'),
+  liveCameras: op<{ liveCameras: LiveCameraOption[] }, Record<string, never>>('LiveCameras'),
 };
