@@ -11,6 +11,7 @@ import { AuditPage } from './pages/AuditPage';
 import { CompaniesPage } from './pages/CompaniesPage';
 import { CompanyDetailPage } from './pages/CompanyDetailPage';
 import { DeadLettersPage } from './pages/DeadLettersPage';
+import { DevicesPage } from './pages/DevicesPage';
 import { EventDetailPage } from './pages/EventDetailPage';
 import { EventsPage } from './pages/EventsPage';
 import { ExportsPage } from './pages/ExportsPage';
@@ -51,6 +52,7 @@ const ROUTES: RouteDef[] = [
   { pattern: '/users', anyOf: ['MANAGE_USERS'], render: () => <UsersPage /> },
   { pattern: '/audit', anyOf: ['VIEW_AUDIT_LOGS'], render: (_, loc) => <AuditPage query={loc.query} /> },
   { pattern: '/dead-letters', anyOf: ['SYSTEM_CONFIG'], render: () => <DeadLettersPage /> },
+  { pattern: '/devices', anyOf: ['SYSTEM_CONFIG'], staffOnly: true, render: () => <DevicesPage /> },
   { pattern: '/preferences', anyOf: [], render: () => <PreferencesPage /> },
 ];
 

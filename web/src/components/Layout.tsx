@@ -12,6 +12,7 @@ import SearchIcon from '@mui/icons-material/Search';
 import SensorsIcon from '@mui/icons-material/Sensors';
 import SettingsIcon from '@mui/icons-material/Settings';
 import VideoLibraryIcon from '@mui/icons-material/VideoLibrary';
+import VideoSettingsIcon from '@mui/icons-material/VideoSettings';
 import VideocamIcon from '@mui/icons-material/Videocam';
 import {
   AppBar,
@@ -67,6 +68,13 @@ export const NAV_ITEMS: NavItem[] = [
   { path: '/users', label: 'nav.users', icon: <GroupIcon />, anyOf: ['MANAGE_USERS'] },
   { path: '/audit', label: 'nav.audit', icon: <HistoryIcon />, anyOf: ['VIEW_AUDIT_LOGS'] },
   { path: '/dead-letters', label: 'nav.deadLetters', icon: <ReportProblemIcon />, anyOf: ['SYSTEM_CONFIG'] },
+  {
+    path: '/devices',
+    label: 'nav.devices',
+    icon: <VideoSettingsIcon />,
+    anyOf: ['SYSTEM_CONFIG'],
+    staffOnly: true,
+  },
   { path: '/preferences', label: 'nav.preferences', icon: <SettingsIcon />, anyOf: [] },
 ];
 

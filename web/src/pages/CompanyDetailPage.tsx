@@ -30,6 +30,8 @@ import { outcome } from '../api/results';
 import type { Company, Vehicle } from '../api/types';
 import { useSession } from '../auth/session';
 import { ConfirmDialog, ErrorAlert, Loading, PageHeader, PlateBadge, errorText, fieldError } from '../components/common';
+import { RetentionCard } from '../components/devices/RetentionCard';
+import type { CompanyWithRetention } from '../components/devices/types';
 import { useNotify } from '../components/notify';
 import { useConnection } from '../components/useConnection';
 import { formatDateTime, normalizePlateInput } from '../format';
@@ -291,28 +293,36 @@ export function CompanyDetailPage({ id }: { id: string }) {
         }
       />
       <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', lg: 'minmax(300px, 1fr) minmax(0, 1.4fr)' } }}>
-        <Card>
-          <CardContent>
-            <Row label={t('companies.rut')}>{company.rutDisplay}</Row>
-            <Row label={t('companies.businessName')}>{company.businessName}</Row>
-            <Row label={t('companies.address')}>{company.address}</Row>
-            <Row label={t('companies.city')}>{[company.city, company.region].filter(Boolean).join(', ')}</Row>
-            <Row label={t('companies.phone')}>{company.phone}</Row>
-            <Row label={t('companies.email')}>{company.email}</Row>
-            <Row label={t('companies.contact')}>
-              {contact?.name && (
-                <>
-                  {contact.name}
-                  {contact.position && ` · ${contact.position}`}
-                  <Typography variant="caption" component="div" color="text.secondary">
-                    {[contact.phone, contact.email].filter(Boolean).join(' · ')}
-                  </Typography>
-                </>
-              )}
-            </Row>
-            <Row label={t('event.createdAt')}>{formatDateTime(company.createdAt, tz, lang, false)}</Row>
-          </CardContent>
-        </Card>
+        <Stack spacing={3}>
+          <Card>
+            <CardContent>
+              <Row label={t('companies.rut')}>{company.rutDisplay}</Row>
+              <Row label={t('companies.businessName')}>{company.businessName}</Row>
+              <Row label={t('companies.address')}>{company.address}</Row>
+              <Row label={t('companies.city')}>{[company.city, company.region].filter(Boolean).join(', ')}</Row>
+              <Row label={t('companies.phone')}>{company.phone}</Row>
+              <Row label={t('companies.email')}>{company.email}</Row>
+              <Row label={t('companies.contact')}>
+                {contact?.name && (
+                  <>
+                    {contact.name}
+                    {contact.position && ` · ${contact.position}`}
+                    <Typography variant="caption" component="div" color="text.secondary">
+                      {[contact.phone, contact.email].filter(Boolean).join(' · ')}
+                    </Typography>
+                  </>
+                )}
+              </Row>
+              <Row label={t('event.createdAt')}>{formatDateTime(company.createdAt, tz, lang, false)}</Row>
+            </CardContent>
+          </Card>
+          <RetentionCard
+            companyId={company.id}
+            days={(company as Partial<CompanyWithRetention>).videoRetentionDays ?? null}
+            canEdit={canManage && session.isStaff}
+            onSaved={setCompany}
+          />
+        </Stack>
         <VehiclesCard company={company} canManage={canManage} />
       </Box>
       {editing && (
