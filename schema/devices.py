@@ -12,6 +12,8 @@ from domcctv.models import CameraSource
 from domcctv.models import Site as SiteModel
 from domcctv.models import WatchlistEntry as WatchlistModel
 from domcctv.services.cameras import CameraHealth, health_of
+from domcctv.services.live_view import camera_company_ids
+from schema.companies import Company
 from schema.enums import describe_values
 from schema.relay import Node, to_global_id
 
@@ -82,6 +84,15 @@ class Camera(Node):
     serial_number: str | None = strawberry.field(description="Device serial number.")
     mac_address: str | None = strawberry.field(description="Device MAC address.")
     supports_ptz: bool = strawberry.field(description="Whether PTZ actions are available.")
+    live_company_pks: strawberry.Private[list[int]]
+
+    @strawberry.field(
+        description="Client companies whose users may watch it live (empty: DOM staff only)."
+    )
+    async def live_companies(self, info: strawberry.Info) -> list[Company]:
+        rows = await info.context.loaders.company_by_id.load_many(self.live_company_pks)
+        return [Company.from_model(row) for row in rows if row is not None]
+
     is_active: bool = strawberry.field(description="Inactive cameras' pushes are refused.")
     health: CameraHealth = strawberry.field(description="ONLINE, STALE, ERROR or UNKNOWN.")
     last_seen_at: datetime | None = strawberry.field(description="Last read or action.")
@@ -105,6 +116,7 @@ class Camera(Node):
             mac_address=c.mac_address,
             supports_ptz=c.supports_ptz,
             is_active=c.is_active,
+            live_company_pks=sorted(camera_company_ids(c.details)),
             health=health_of(c),
             last_seen_at=c.last_seen_at,
             last_error=c.last_error,

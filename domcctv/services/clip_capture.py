@@ -51,6 +51,8 @@ from domcctv.services.recorder_access import recorder_access
 logger = logging.getLogger(__name__)
 
 HLS_SEGMENT_SECONDS = 4.0
+NOT_READY_RETRY_SECONDS = 5.0
+"""A recorder that has not flushed the post-roll yet usually has within seconds."""
 STILL_MAX_WIDTH = 1280
 
 
@@ -207,7 +209,10 @@ class ClipCapture:
             return await self._fail(clip, code, f"{reason} (gave up after {attempts} attempts)")
         clip.attempts = attempts
         clip.failure_code, clip.failure_reason = code.value, reason[:300]
-        await self._reschedule(clip, utcnow() + self._policy.backoff(attempts), counted=True)
+        delay = self._policy.backoff(attempts)
+        if code is RecordingFailure.RECORDER_NOT_READY:  # flushing: seconds, not a backoff
+            delay = min(delay, timedelta(seconds=NOT_READY_RETRY_SECONDS))
+        await self._reschedule(clip, utcnow() + delay, counted=True)
         return ClipStatus.PENDING
 
     async def _reschedule(self, clip: VideoClip, when: datetime, *, counted: bool) -> None:

@@ -53,6 +53,10 @@ async def test_staff_see_every_active_camera_and_clients_only_theirs(api, settin
     assert body["data"]["setCameraLiveCompanies"]["__typename"] == "CameraSuccess"
     assert await codes(api, client) == ["CAM-ANDES"]
     assert await codes(api, stranger) == []
+    listed = await gql(api, "{ cameras { code liveCompanies { name } } }", token=admin)
+    by_code = {c["code"]: c["liveCompanies"] for c in listed["data"]["cameras"]}
+    assert by_code["CAM-ANDES"] == [{"name": "Andes"}]
+    assert by_code["CAM-YARD"] == []
     assert await AuditLog.filter(action=AuditAction.CONFIGURE_DEVICE).count() == 1
 
     refused = await gql(api, SET, {"c": gid("Camera", gate.id), "ids": []}, operator)

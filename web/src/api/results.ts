@@ -7,6 +7,7 @@ const ERROR_TYPENAMES = new Set([
   'NotFoundError',
   'PermissionDeniedError',
   'AuthenticationError',
+  'IntegrationError',
 ]);
 
 export type Outcome<S> =

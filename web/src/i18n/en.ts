@@ -483,7 +483,7 @@ export const en: Record<MessageKey, string> = {
   'devices.health.UNKNOWN': 'Never seen',
   'devices.live.action': 'Live companies',
   'devices.live.title': 'Companies allowed to watch {camera} live',
-  'devices.live.note': 'The system does not report the current list: the list you save here replaces the previous one entirely.',
+  'devices.live.note': 'The list you save here replaces the current one entirely.',
   'devices.live.emptyNote': 'With no companies, only DOM staff can watch this camera live.',
   'devices.live.companies': 'Client companies',
   'devices.live.save': 'Save list',

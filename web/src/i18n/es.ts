@@ -481,7 +481,7 @@ export const es = {
   'devices.health.UNKNOWN': 'Nunca vista',
   'devices.live.action': 'Empresas en vivo',
   'devices.live.title': 'Empresas que pueden ver {camera} en vivo',
-  'devices.live.note': 'El sistema no informa la lista actual: la lista que guarde aquí reemplaza la anterior por completo.',
+  'devices.live.note': 'La lista que guarde aquí reemplaza la actual por completo.',
   'devices.live.emptyNote': 'Sin empresas, solo el personal DOM podrá ver esta cámara en vivo.',
   'devices.live.companies': 'Empresas cliente',
   'devices.live.save': 'Guardar lista',

@@ -1,7 +1,7 @@
 /**
- * Set which client companies may watch one camera live. The API does not expose the current
- * list (Camera has no such field), so the choice starts empty and saving replaces the whole list;
- * the dialog says so. Companies come from the `companies` query (search as you type).
+ * Set which client companies may watch one camera live. The choice starts from the camera's
+ * current list (`Camera.liveCompanies`) and saving replaces the whole list. Companies come from
+ * the `companies` query (search as you type).
  */
 import {
   Alert,
@@ -36,13 +36,13 @@ export function LiveCompaniesDialog({
   onClose,
   onSaved,
 }: {
-  camera: Pick<DeviceCamera, 'id' | 'code' | 'name'>;
+  camera: Pick<DeviceCamera, 'id' | 'code' | 'name' | 'liveCompanies'>;
   onClose: () => void;
   onSaved: (camera: DeviceCamera) => void;
 }) {
   const { t } = useI18n();
   const notify = useNotify();
-  const [chosen, setChosen] = useState<CompanyOption[]>([]);
+  const [chosen, setChosen] = useState<CompanyOption[]>(camera.liveCompanies);
   const [input, setInput] = useState('');
   const [options, setOptions] = useState<CompanyOption[]>([]);
   const [loading, setLoading] = useState(false);

@@ -29,6 +29,8 @@ export interface DeviceCamera {
   health: CameraHealth;
   lastSeenAt: string | null;
   lastError: string | null;
+  /** Client companies whose users may watch it live (empty: DOM staff only). */
+  liveCompanies: { id: string; name: string; rutDisplay: string; isActive: boolean }[];
 }
 
 /** A camera with the site it was listed under (null: listed under none). */

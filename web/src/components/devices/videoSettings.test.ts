@@ -167,6 +167,7 @@ describe('placeCameras', () => {
     health: 'ONLINE',
     lastSeenAt: null,
     lastError: null,
+    liveCompanies: [],
   });
 
   it('gives each camera the site it was listed under, unplaced ones last', () => {
