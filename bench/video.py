@@ -402,12 +402,11 @@ async def prepare_world(
     from domcctv.domain.plates import parse_plate
     from domcctv.domain.rut import check_digit
     from domcctv.infra.storage.local import LocalBlobStore
-    from domcctv.infra.video.hls import package_hls
     from domcctv.infra.video.probe import probe
-    from domcctv.infra.video.thumbnail import thumbnail_jpeg
+    from domcctv.infra.video.runner import VideoWorkers
     from domcctv.models import CameraRole, ClipStatus, Company, Event, User, VideoClip
     from domcctv.services.auth import RequestInfo, _open_session
-    from domcctv.services.clip_capture import HLS_SEGMENT_SECONDS, STILL_MAX_WIDTH
+    from domcctv.services.clip_capture import store_clip_files
     from domcctv.services.security import AccessTokens
 
     settings = Settings(
@@ -459,11 +458,7 @@ async def prepare_world(
         for start in range(0, len(rows), 500):
             await Event.bulk_create(rows[start : start + 500])
         newest = await Event.all().order_by("-event_time").limit(CLIPS)
-        stored_hls = work / "hls"
-        await asyncio.to_thread(package_hls, clip_file, stored_hls, HLS_SEGMENT_SECONDS)
-        still = await asyncio.to_thread(
-            thumbnail_jpeg, clip_file, plate_offset, STILL_MAX_WIDTH, 85
-        )
+        workers = VideoWorkers(2)
         clip_ids = []
         for event in newest:
             clip = await VideoClip.create(
@@ -474,17 +469,15 @@ async def prepare_world(
                 next_attempt_at=now,
                 status=ClipStatus.PENDING,
             )
-            prefix = f"clips/{event.id}/{clip.id}"
-            for item in stored_hls.iterdir():
-                await store.put_file(f"{prefix}/hls/{item.name}", item, "video/mp4")
-            await store.put_bytes(f"{prefix}/still.jpg", still, "image/jpeg")
-            await store.put_file(f"{prefix}/clip.mp4", clip_file, "video/mp4")
+            files = await store_clip_files(
+                store, workers, clip, clip_file, plate_offset, work / f"hls-{clip.id}"
+            )
             await VideoClip.filter(id=clip.id).update(
                 status=ClipStatus.READY,
                 source="bench",
-                storage_key=f"{prefix}/clip.mp4",
-                hls_prefix=f"{prefix}/hls",
-                still_key=f"{prefix}/still.jpg",
+                storage_key=files.storage_key,
+                hls_prefix=files.hls_prefix,
+                still_key=files.still_key,
                 size_bytes=size,
                 sha256=digest,
                 duration_seconds=duration,

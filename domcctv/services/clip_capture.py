@@ -95,6 +95,37 @@ async def claim_due(limit: int, lease: timedelta, now: datetime | None = None) -
     return claimed
 
 
+@dataclass(frozen=True, slots=True)
+class ClipFiles:
+    """Where a clip's files are stored."""
+
+    storage_key: str
+    hls_prefix: str
+    still_key: str
+
+
+async def store_clip_files(
+    store: BlobStore,
+    workers: VideoWorkers,
+    clip: VideoClip,
+    media: Path,
+    plate_at: float,
+    hls_work: Path,
+) -> ClipFiles:
+    """Package a clip's MP4 as HLS, take the still of the plate frame and store all three under
+    the clip's prefix (the MP4 last: a reader that finds it finds the rest). ``hls_work`` is a
+    local directory that must not exist yet."""
+    hls = await workers.run(package_hls, media, hls_work, HLS_SEGMENT_SECONDS)
+    still = await workers.run(thumbnail_jpeg, media, plate_at, STILL_MAX_WIDTH, 85)
+    prefix = clip_prefix(clip)
+    for item in sorted(hls.directory.iterdir()):
+        await store.put_file(f"{prefix}/hls/{item.name}", item, _hls_type(item.name))
+    files = ClipFiles(f"{prefix}/clip.mp4", f"{prefix}/hls", f"{prefix}/still.jpg")
+    await store.put_bytes(files.still_key, still, "image/jpeg")
+    await store.put_file(files.storage_key, media, "video/mp4")
+    return files
+
+
 class ClipCapture:
     """Turns one leased clip into stored, playable evidence (or a recorded failure)."""
 
@@ -171,23 +202,17 @@ class ClipCapture:
         plate_at = max(
             0.0, min((clip.anchor_time - clip_start).total_seconds(), cut.duration_seconds)
         )
-        hls = await self._workers.run(package_hls, cut.path, work / "hls", HLS_SEGMENT_SECONDS)
-        still = await self._workers.run(thumbnail_jpeg, cut.path, plate_at, STILL_MAX_WIDTH, 85)
-        prefix = clip_prefix(clip)
-        for item in sorted(hls.directory.iterdir()):
-            await self._store.put_file(f"{prefix}/hls/{item.name}", item, _hls_type(item.name))
-        still_key = f"{prefix}/still.jpg"
-        await self._store.put_bytes(still_key, still, "image/jpeg")
-        key = f"{prefix}/clip.mp4"
-        await self._store.put_file(key, cut.path, "video/mp4")
+        files = await store_clip_files(
+            self._store, self._workers, clip, cut.path, plate_at, work / "hls"
+        )
         fps = cut.frame_count / cut.duration_seconds if cut.duration_seconds > 0 else None
         clip.status = ClipStatus.READY
         clip.source = fetched.source
         clip.start_time = clip_start
         clip.end_time = clip_start + timedelta(seconds=cut.duration_seconds)
-        clip.storage_key = key
-        clip.hls_prefix = f"{prefix}/hls"
-        clip.still_key = still_key
+        clip.storage_key = files.storage_key
+        clip.hls_prefix = files.hls_prefix
+        clip.still_key = files.still_key
         clip.size_bytes = cut.size_bytes
         clip.sha256 = cut.sha256
         clip.duration_seconds = cut.duration_seconds

@@ -13,9 +13,9 @@ from clip_media import FPS, SECONDS, write_h264
 from domcctv.config import Settings
 from domcctv.infra.storage.base import BlobStore
 from domcctv.infra.storage.local import LocalBlobStore
-from domcctv.infra.video.hls import package_hls
-from domcctv.infra.video.thumbnail import thumbnail_jpeg
+from domcctv.infra.video.runner import VideoWorkers
 from domcctv.models import CameraRole, ClipStatus, Event, VideoClip
+from domcctv.services.clip_capture import store_clip_files
 from domcctv.services.clock import utcnow
 
 
@@ -33,6 +33,7 @@ MakeClip = Callable[..., Awaitable[VideoClip]]
 def make_ready_clip(settings: Settings, sample_clip: Path, tmp_path: Path) -> MakeClip:
     """Store the sample as a READY clip of ``event`` (MP4, HLS and plate still)."""
     store = LocalBlobStore(settings.video_dir)
+    workers = VideoWorkers(2)
 
     async def make(
         event: Event,
@@ -51,20 +52,15 @@ def make_ready_clip(settings: Settings, sample_clip: Path, tmp_path: Path) -> Ma
             next_attempt_at=utcnow(),
             status=ClipStatus.PENDING,
         )
-        prefix = f"clips/{event.id}/{clip.id}"
-        hls_dir = tmp_path / f"hls-{clip.id}"
-        package_hls(media, hls_dir, 2)
-        for item in hls_dir.iterdir():
-            await target.put_file(f"{prefix}/hls/{item.name}", item, "video/mp4")
-        still = thumbnail_jpeg(media, 2.0, 320, 80)
-        await target.put_bytes(f"{prefix}/still.jpg", still, "image/jpeg")
-        await target.put_file(f"{prefix}/clip.mp4", media, "video/mp4")
+        files = await store_clip_files(
+            target, workers, clip, media, 2.0, tmp_path / f"hls-{clip.id}"
+        )
         data = media.read_bytes()
         values: dict[str, object] = {
             "status": ClipStatus.READY,
-            "storage_key": f"{prefix}/clip.mp4",
-            "hls_prefix": f"{prefix}/hls",
-            "still_key": f"{prefix}/still.jpg",
+            "storage_key": files.storage_key,
+            "hls_prefix": files.hls_prefix,
+            "still_key": files.still_key,
             "size_bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
             "duration_seconds": float(SECONDS),

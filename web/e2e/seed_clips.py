@@ -1,5 +1,5 @@
 """Give the newest HJKL42 event two READY clips for the browser test, the way the capture
-stores them (faststart MP4, HLS, plate still through the blob store), from H.264 made here with
+stores them (``services.clip_capture.store_clip_files``), from H.264 made here with
 PyAV: the browser test needs playable evidence without a recorder, whose capture is tested in
 tests/clips. Prints the event id.
 
@@ -22,10 +22,10 @@ from tortoise import Tortoise
 
 from domcctv.db import open_database
 from domcctv.infra.storage.local import LocalBlobStore
-from domcctv.infra.video.hls import package_hls
 from domcctv.infra.video.probe import probe
-from domcctv.infra.video.thumbnail import thumbnail_jpeg
+from domcctv.infra.video.runner import VideoWorkers
 from domcctv.models import CameraRole, ClipStatus, Event, VideoClip
+from domcctv.services.clip_capture import store_clip_files
 
 FPS = 25
 SECONDS = 8
@@ -58,6 +58,7 @@ async def main(database_url: str, video_dir: Path) -> None:
     event = await Event.filter(plate="HJKL42").order_by("-event_time").first()
     assert event is not None, "the demo seed has HJKL42 events"
     store = LocalBlobStore(video_dir)
+    workers = VideoWorkers(2)
     with tempfile.TemporaryDirectory() as tmp:
         for offset, (role, camera, colour) in enumerate(
             [
@@ -75,22 +76,17 @@ async def main(database_url: str, video_dir: Path) -> None:
                 anchor_time=event.event_time,
                 next_attempt_at=event.event_time,
             )
-            prefix = f"clips/{event.id}/{clip.id}"
-            hls = package_hls(media, Path(tmp) / f"hls-{clip.id}", 2)
-            for item in sorted(hls.directory.iterdir()):
-                await store.put_file(f"{prefix}/hls/{item.name}", item, "video/mp4")
             plate_at = float(4 - offset)
-            await store.put_bytes(
-                f"{prefix}/still.jpg", thumbnail_jpeg(media, plate_at, 640, 85), "image/jpeg"
+            files = await store_clip_files(
+                store, workers, clip, media, plate_at, Path(tmp) / f"hls-{clip.id}"
             )
-            await store.put_file(f"{prefix}/clip.mp4", media, "video/mp4")
             info = probe(media)
             data = media.read_bytes()
             await VideoClip.filter(id=clip.id).update(
                 status=ClipStatus.READY,
-                storage_key=f"{prefix}/clip.mp4",
-                hls_prefix=f"{prefix}/hls",
-                still_key=f"{prefix}/still.jpg",
+                storage_key=files.storage_key,
+                hls_prefix=files.hls_prefix,
+                still_key=files.still_key,
                 size_bytes=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),
                 duration_seconds=info.duration_seconds,
