@@ -7,9 +7,11 @@ from typing import Any
 import httpx
 
 from domcctv.config import Settings
+from domcctv.graphql_view import DomcctvGraphQL
 from domcctv.models import User
 from domcctv.services.auth import RequestInfo, _open_session
 from domcctv.services.security import AccessTokens
+from schema.context import AppServices
 
 
 async def gql(
@@ -32,3 +34,14 @@ async def token_for(user: User, settings: Settings) -> str:
     tokens = AccessTokens(settings.jwt_secret.get_secret_value(), settings.access_token_ttl_seconds)
     pair = await _open_session(user, settings, tokens, RequestInfo("127.0.0.1", "tests"))
     return pair.access_token
+
+
+def services_of(app: Any) -> AppServices:
+    """The services an app's GraphQL endpoint was built with (its bus, caches, blob store)."""
+    for route in app.routes:
+        if getattr(route, "path", None) == "/graphql" and isinstance(
+            getattr(route, "endpoint", None), DomcctvGraphQL
+        ):
+            services: AppServices = route.endpoint.services
+            return services
+    raise AssertionError("no GraphQL endpoint")

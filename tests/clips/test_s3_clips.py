@@ -22,18 +22,9 @@ from domcctv.infra.storage.s3 import S3BlobStore
 from schema.relay import to_global_id
 
 from factories import make_company, make_event, make_user
-from graphql_client import gql, token_for
+from graphql_client import gql, services_of, token_for
 
 __all__ = ["moto_endpoint"]
-
-
-def blob_store_of(app: Any) -> Any:
-    """The store the app's GraphQL services were built with."""
-    for route in app.routes:
-        services = getattr(getattr(route, "endpoint", None), "services", None)
-        if services is not None:
-            return services.blob_store
-    raise AssertionError("no GraphQL endpoint")
 
 
 @pytest.fixture
@@ -49,7 +40,7 @@ async def s3_api(settings: Settings, db: str, moto_endpoint: str) -> AsyncIterat
         }
     )
     app = create_app(s3_settings, manage_database=False)
-    store = blob_store_of(app)
+    store = services_of(app).blob_store
     assert isinstance(store, S3BlobStore)
     await store.create_bucket()
     transport = httpx.ASGITransport(app=app)

@@ -18,16 +18,14 @@ from tortoise.transactions import in_transaction
 from domcctv.asgi import create_app
 from domcctv.config import Settings
 from domcctv.domain.access import Permission, Role
-from domcctv.graphql_view import DomcctvGraphQL
 from domcctv.models import AuthSession, UserPermission
 from domcctv.services import outbox
 from domcctv.services.clock import utcnow
 from domcctv.services.session_cache import SessionCache
 from domcctv.services.sessions import NoticeReason, stage_user_notice
-from schema.context import AppServices
 
 from factories import make_event, make_user
-from graphql_client import gql, token_for
+from graphql_client import gql, services_of, token_for
 from querycount import count_queries
 
 SEARCH = "{ events(first: 50) { edges { node { plate } } } }"
@@ -54,16 +52,6 @@ BACKGROUND_TABLES = re.compile(r"\b(live_outbox|ingest_inbox|cameras)\b")
 
 def own(statements: list[str]) -> list[str]:
     return [s for s in statements if not BACKGROUND_TABLES.search(s)]
-
-
-def services_of(app: Any) -> AppServices:
-    for route in app.routes:
-        if getattr(route, "path", None) == "/graphql" and isinstance(
-            getattr(route, "endpoint", None), DomcctvGraphQL
-        ):
-            services: AppServices = route.endpoint.services
-            return services
-    raise AssertionError("no GraphQL endpoint")
 
 
 @pytest.fixture
