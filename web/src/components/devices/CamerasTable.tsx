@@ -6,12 +6,7 @@ import LiveTvIcon from '@mui/icons-material/LiveTv';
 import {
   Button,
   Chip,
-  Paper,
-  Table,
-  TableBody,
   TableCell,
-  TableContainer,
-  TableHead,
   TableRow,
   Tooltip,
   Typography,
@@ -21,6 +16,7 @@ import { useState } from 'react';
 import { useSession } from '../../auth/session';
 import { formatDateTime } from '../../format';
 import { useI18n } from '../../i18n';
+import { DevicesSection } from './DevicesSection';
 import { LiveCompaniesDialog } from './LiveCompaniesDialog';
 import type { CameraHealth, DeviceCamera, PlacedCamera } from './types';
 
@@ -61,28 +57,20 @@ export function CamerasTable({
   const { t } = useI18n();
   const [editing, setEditing] = useState<PlacedCamera | null>(null);
   return (
-    <Paper sx={{ p: 2 }} data-testid="devices-cameras">
-      <Typography variant="h3">{t('devices.cameras.title')}</Typography>
-      <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5, mb: 2 }}>
-        {t('devices.cameras.help')}
-      </Typography>
-      {cameras.length === 0 ? (
-        <Typography variant="body2" color="text.secondary" data-testid="devices-cameras-empty">
-          {t('devices.cameras.empty')}
-        </Typography>
-      ) : (
-        <TableContainer>
-          <Table size="small" data-testid="devices-cameras-table">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t('devices.cameras.col.code')}</TableCell>
-                <TableCell>{t('devices.cameras.col.name')}</TableCell>
-                <TableCell>{t('devices.cameras.col.site')}</TableCell>
-                <TableCell>{t('devices.cameras.col.health')}</TableCell>
-                <TableCell align="right">{t('common.actions')}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
+    <DevicesSection
+      testId="devices-cameras"
+      title={t('devices.cameras.title')}
+      help={t('devices.cameras.help')}
+      empty={cameras.length === 0 ? t('devices.cameras.empty') : null}
+      columns={[
+        t('devices.cameras.col.code'),
+        t('devices.cameras.col.name'),
+        t('devices.cameras.col.site'),
+        t('devices.cameras.col.health'),
+        t('common.actions'),
+      ]}
+      footer={editing && <LiveCompaniesDialog camera={editing} onClose={() => setEditing(null)} onSaved={onSaved} />}
+    >
               {cameras.map((camera) => (
                 <TableRow key={camera.id} data-testid="devices-camera-row" data-camera-id={camera.id} data-camera-code={camera.code}>
                   <TableCell sx={{ fontFamily: 'monospace' }}>{camera.code}</TableCell>
@@ -115,11 +103,6 @@ export function CamerasTable({
                   </TableCell>
                 </TableRow>
               ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
-      {editing && <LiveCompaniesDialog camera={editing} onClose={() => setEditing(null)} onSaved={onSaved} />}
-    </Paper>
+    </DevicesSection>
   );
 }

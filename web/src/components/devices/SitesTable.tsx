@@ -9,13 +9,8 @@ import EditIcon from '@mui/icons-material/Edit';
 import {
   Alert,
   IconButton,
-  Paper,
   Stack,
-  Table,
-  TableBody,
   TableCell,
-  TableContainer,
-  TableHead,
   TableRow,
   TextField,
   Tooltip,
@@ -24,6 +19,7 @@ import {
 import { useState, type KeyboardEvent } from 'react';
 import { gql } from '../../api';
 import { useI18n } from '../../i18n';
+import { DevicesSection } from './DevicesSection';
 import { errorText } from '../common';
 import { useNotify } from '../notify';
 import { deviceOps } from './api';
@@ -188,35 +184,23 @@ function SiteRow({ site, onSaved }: { site: DeviceSite; onSaved: (site: DeviceSi
 export function SitesTable({ sites, onSaved }: { sites: DeviceSite[]; onSaved: (site: DeviceSite) => void }) {
   const { t } = useI18n();
   return (
-    <Paper sx={{ p: 2, mb: 3 }} data-testid="devices-sites">
-      <Typography variant="h3">{t('devices.sites.title')}</Typography>
-      <Typography variant="body2" color="text.secondary" sx={{ mt: 0.5, mb: 2 }}>
-        {t('devices.sites.help')}
-      </Typography>
-      {sites.length === 0 ? (
-        <Typography variant="body2" color="text.secondary" data-testid="devices-sites-empty">
-          {t('devices.sites.empty')}
-        </Typography>
-      ) : (
-        <TableContainer>
-          <Table size="small" data-testid="devices-sites-table">
-            <TableHead>
-              <TableRow>
-                <TableCell>{t('devices.sites.col.name')}</TableCell>
-                <TableCell>{t('devices.sites.col.timezone')}</TableCell>
-                <TableCell>{t('devices.sites.col.preRoll')}</TableCell>
-                <TableCell>{t('devices.sites.col.postRoll')}</TableCell>
-                <TableCell align="right">{t('common.actions')}</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
+    <DevicesSection
+      testId="devices-sites"
+      mb={3}
+      title={t('devices.sites.title')}
+      help={t('devices.sites.help')}
+      empty={sites.length === 0 ? t('devices.sites.empty') : null}
+      columns={[
+        t('devices.sites.col.name'),
+        t('devices.sites.col.timezone'),
+        t('devices.sites.col.preRoll'),
+        t('devices.sites.col.postRoll'),
+        t('common.actions'),
+      ]}
+    >
               {sites.map((site) => (
                 <SiteRow key={site.id} site={site} onSaved={onSaved} />
               ))}
-            </TableBody>
-          </Table>
-        </TableContainer>
-      )}
-    </Paper>
+    </DevicesSection>
   );
 }
