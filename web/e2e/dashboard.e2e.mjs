@@ -462,8 +462,43 @@ async function run(base, dataDirForSteps) {
       await page.screenshot({ path: join(artifacts, 'client-events.png'), fullPage: true });
     });
 
-    await step('administrator retries a failed read from the dead-letter page', async () => {
+    await step('administrator sets a site clip window and who may watch a camera live', async () => {
       await logout(page);
+      await login(page, base, 'admin@domcctv.cl');
+      await page.getByTestId('user-menu').waitFor();
+      await page.goto(`${base}/#/devices`);
+      const site = page.getByTestId('devices-site-row').first();
+      await site.waitFor();
+      await site.getByTestId('devices-site-edit').click();
+      await site.getByTestId('devices-site-pre').fill('12');
+      await site.getByTestId('devices-site-post').fill('34');
+      await site.getByTestId('devices-site-save').click();
+      await page.locator('[data-testid="devices-site-row"][data-editing="false"]').first().waitFor();
+      assert((await site.getByTestId('devices-site-pre-value').textContent())?.trim() === '12', 'pre-roll saved');
+      assert((await site.getByTestId('devices-site-post-value').textContent())?.trim() === '34', 'post-roll saved');
+      const camera = page.locator('[data-testid="devices-camera-row"][data-camera-code="447"]');
+      await camera.getByTestId('devices-camera-live-companies').click();
+      const dialog = page.getByTestId('devices-live-dialog');
+      await dialog.getByTestId('devices-live-companies').fill('Constructora');  // names match by prefix
+      await page.getByTestId('devices-live-option').filter({ hasText: 'Andes' }).first().click();
+      await dialog.getByTestId('devices-live-save').click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.screenshot({ path: join(artifacts, 'admin-devices.png'), fullPage: true });
+      await logout(page);
+      // Andes' client now finds the camera in its live view; Pacífico Sur's does not.
+      for (const [email, expected] of [['cliente@andes.cl', 1], ['cliente@pacificosur.cl', 0]]) {
+        await login(page, base, email);
+        await page.getByTestId('user-menu').waitFor();
+        await page.goto(`${base}/#/live-view`);
+        const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]');
+        await select.waitFor();
+        const offered = await select.evaluate((el) => [...el.options].filter((o) => o.textContent.includes('(447)')).length);
+        assert(offered === expected, `${email} should be offered camera 447 ${expected} time(s), got ${offered}`);
+        await logout(page);
+      }
+    });
+
+    await step('administrator retries a failed read from the dead-letter page', async () => {
       seedDeadLetter(dataDirForSteps);
       await login(page, base, 'admin@domcctv.cl');
       await page.getByTestId('nav-dead-letters').click();
