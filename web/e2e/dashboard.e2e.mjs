@@ -415,7 +415,7 @@ async function run(base, dataDirForSteps) {
 
     await step('supervisor watches the simulated camera live', async () => {
       await page.goto(`${base}/#/live-view`);
-      const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]');
+      const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]:not([disabled])');
       await select.waitFor();
       const value = await select.evaluate((el) => {
         const option = [...el.options].find((o) => o.textContent.includes('(447)'));
@@ -490,7 +490,8 @@ async function run(base, dataDirForSteps) {
         await login(page, base, email);
         await page.getByTestId('user-menu').waitFor();
         await page.goto(`${base}/#/live-view`);
-        const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]');
+        // The picker stays disabled until the camera list has loaded: count its options only then.
+        const select = page.locator('[data-testid="live-view-camera"][data-slot="0"]:not([disabled])');
         await select.waitFor();
         const offered = await select.evaluate((el) => [...el.options].filter((o) => o.textContent.includes('(447)')).length);
         assert(offered === expected, `${email} should be offered camera 447 ${expected} time(s), got ${offered}`);
