@@ -29,6 +29,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from resolvers.plain_objects import Fallback, Plan, PlanCompiler
+
 
 class _Plain(NamedTuple):
     attribute: str
@@ -63,7 +65,47 @@ def _plain(field_def: GraphQLField) -> _Plain | None:
 
 
 class LeafFieldExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context with the plain-leaf shortcut (see the module)."""
+    """Strawberry's execution context with the plain-leaf shortcut (see the module) and whole
+    objects of plain fields completed by a compiled plan (``resolvers/plain_objects.py``)."""
+
+    _plans: dict[int, tuple[Any, Plan | None]]
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        middleware = self.middleware_manager
+        if middleware is None or not middleware.middlewares:
+            grouped_field_set, defer_usages, _ = self.collect_subfields(
+                return_type, field_details_list
+            )
+            if not defer_usages:
+                plan = self._plan(return_type, grouped_field_set)
+                if plan is not None:
+                    try:
+                        return plan.complete(result)
+                    except Fallback:
+                        pass  # graphql-core's own path decides: errors, nulls, paths
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+
+    def _plan(self, return_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        """The compiled plan of a selection, once per request (graphql-core memoises the
+        collected selection per field list, so its identity is a stable key; the entry keeps
+        it alive so the id is not reused)."""
+        plans = self.__dict__.setdefault("_plans", {})
+        cached = plans.get(id(grouped_field_set))
+        if cached is not None and cached[0] is grouped_field_set:
+            known: Plan | None = cached[1]
+            return known
+        plan = PlanCompiler(self).compile(return_type, grouped_field_set)
+        plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
 
     def execute_field(
         self,
