@@ -14,6 +14,7 @@ from domcctv.domain.reads import TimeIssue
 from domcctv.models import BasicEventMetadata as MetadataModel
 from domcctv.models import Event as EventModel
 from domcctv.models import PlateCorrection as CorrectionModel
+from domcctv.models.event_rows import EventRow
 from schema.companies import Company
 from schema.enums import EventStatus, PlateFormat, describe_values
 from schema.relay import Node, to_global_id
@@ -274,7 +275,7 @@ class Event(Node):
         return [PlateCorrection.from_model(r) for r in rows]
 
     @classmethod
-    def from_model(cls, e: EventModel, signer: Signer | None = None) -> Self:
+    def from_model(cls, e: EventModel | EventRow, signer: Signer | None = None) -> Self:
         return cls(
             id=to_global_id("Event", e.id),
             database_id=e.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -14,6 +15,7 @@ from domcctv.domain.errors import FieldCode, InvalidInput, PermissionDenied
 from domcctv.domain.lifecycle import EventStatus
 from domcctv.domain.plates import MAX_PLATE_LENGTH, canonical, is_search_prefix, skeleton
 from domcctv.models import AuditAction, BasicEventMetadata, Event, PlateCorrection, ResourceType
+from domcctv.models.event_rows import EventRow, fetch_event_rows
 from domcctv.services import audit, search_plans, text_search
 from domcctv.services.pagination import (
     Page,
@@ -167,7 +169,7 @@ def _by_company(actor: Actor, flt: EventFilter) -> bool:
     return not actor.scope.all_companies or flt.company_id is not None or flt.unassigned is True
 
 
-async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[Event]:
+async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[EventRow]:
     """The page plus one row (to tell whether another follows), by the plan its shape needs
     (``services.search_plans``)."""
     limit = page.first + 1
@@ -212,7 +214,7 @@ async def _page_rows(actor: Actor, flt: EventFilter, page: PageRequest) -> list[
     # One statement: the named index is read newest first and the rows come with it (a
     # separate id pass would only pay where the index alone can reject rows: the prefixes).
     newest = search_plans.forced(qs, _plain_index(actor, flt)).order_by(*search_plans.PAGE_ORDER)
-    return list(await newest.limit(limit))
+    return await fetch_event_rows(newest.limit(limit))
 
 
 def _plain_index(actor: Actor, flt: EventFilter) -> str:
@@ -239,23 +241,35 @@ def _plain_index(actor: Actor, flt: EventFilter) -> str:
 
 async def search_events(
     actor: Actor, flt: EventFilter, page: PageRequest, *, audit_search: bool = True
-) -> Page[Event]:
-    """Newest first, keyset-paginated on (event_time, id); audited as SEARCH_EVENTS."""
+) -> Page[EventRow]:
+    """Newest first, keyset-paginated on (event_time, id); audited as SEARCH_EVENTS.
+
+    The audit entry is written on its own connection while the page is read (it does not
+    depend on the page): the response waits for both, so the entry is durable before the page
+    is sent, at the cost of one statement's latency rather than two. A search that fails
+    after it was asked for (a filter the database refuses) stays audited as asked.
+    """
     _require_search(actor)
-    rows = await _page_rows(actor, flt, page)
-    items = rows[: page.first]
-    result = Page(
-        items, [time_id_cursor(r.event_time, r.id) for r in items], len(rows) > page.first
-    )
-    if audit_search:
-        await audit.record(
-            actor,
-            AuditAction.SEARCH_EVENTS,
-            ResourceType.EVENT,
-            company_id=actor.company_id if not actor.is_staff else flt.company_id,
-            after=_filter_snapshot(flt, page),
+    entry = (
+        asyncio.create_task(
+            audit.record(
+                actor,
+                AuditAction.SEARCH_EVENTS,
+                ResourceType.EVENT,
+                company_id=actor.company_id if not actor.is_staff else flt.company_id,
+                after=_filter_snapshot(flt, page),
+            )
         )
-    return result
+        if audit_search
+        else None
+    )
+    try:
+        rows = await _page_rows(actor, flt, page)
+    finally:
+        if entry is not None:
+            await entry
+    items = rows[: page.first]
+    return Page(items, [time_id_cursor(r.event_time, r.id) for r in items], len(rows) > page.first)
 
 
 def _filter_snapshot(flt: EventFilter, page: PageRequest) -> dict[str, object]:

@@ -34,6 +34,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from domcctv.models import BasicEventMetadata, Event
+from domcctv.models.event_rows import EventRow, fetch_event_rows
 
 SORT_CAP = 20_000
 """Up to this many prefix matches are sorted; beyond it the time index is walked instead."""
@@ -212,17 +213,17 @@ async def page_ids(qs: QuerySet[Event], limit: int, *, index: str | None) -> lis
     return [int(i) for i in rows]
 
 
-async def rows_in_order(qs: QuerySet[Event], ids: list[int]) -> list[Event]:
+async def rows_in_order(qs: QuerySet[Event], ids: list[int]) -> list[EventRow]:
     """The rows of ``ids`` (primary-key lookups), in the order of ``ids``."""
     if not ids:
         return []
-    by_id = {row.id: row for row in await qs.filter(id__in=ids)}
+    by_id = {row.id: row for row in await fetch_event_rows(qs.filter(id__in=ids))}
     return [by_id[i] for i in ids if i in by_id]
 
 
 async def prefix_page(
     qs: QuerySet[Event], search: PrefixSearch, limit: int, *, rows: QuerySet[Event]
-) -> list[Event]:
+) -> list[EventRow]:
     """The newest ``limit`` events of ``qs`` (which holds the prefix filter): sort or scan.
     ``rows`` is the caller's scoped base query the page's rows are read through."""
     sort_index = column_index(search.column, search.by_company)
@@ -311,7 +312,7 @@ async def guide_page(
     by_company: bool,
     limit: int,
     rows: QuerySet[Event],
-) -> list[Event]:
+) -> list[EventRow]:
     """The newest ``limit`` events of ``qs`` whose metadata is among ``documented`` (a guide
     number prefix, already scoped and limited to the page's time range).
 

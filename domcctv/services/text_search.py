@@ -31,6 +31,7 @@ from tortoise.queryset import QuerySet
 
 from domcctv.domain.errors import FieldCode, InvalidInput
 from domcctv.models import BasicEventMetadata, Event
+from domcctv.models.event_rows import EventRow
 from domcctv.services import search_plans
 
 TEXT_ID_CAP = 5_000
@@ -102,7 +103,7 @@ async def text_page(
     by_company: bool,
     limit: int,
     rows: QuerySet[Event],
-) -> list[Event]:
+) -> list[EventRow]:
     """MariaDB: the newest ``limit`` events of ``qs`` whose documentation contains every word
     (``documented``: the caller's scoped documentation rows, within the page's time range and
     past its cursor). SQLite: ``sqlite_page_ids``."""
