@@ -24,6 +24,7 @@ from resolvers.events import EventMutation, EventQuery
 from resolvers.execution_fix import install_per_event_executor
 from resolvers.ingest import IngestMutation, IngestQuery
 from resolvers.leaf_fields import LeafFieldExecutionContext
+from resolvers.lean_resolvers import install as install_lean_resolvers
 from resolvers.live import LiveSubscription
 from resolvers.live_view import LiveCamerasMutation, LiveCamerasQuery, LiveViewQuery
 from resolvers.node import NodeQuery
@@ -111,7 +112,7 @@ def build_schema(
         max_document_chars=max_document_chars,
         anonymous_introspection=anonymous_introspection,
     )
-    return DomcctvSchema(
+    schema = DomcctvSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -137,3 +138,5 @@ def build_schema(
         ],
         execution_context_class=LeafFieldExecutionContext,
     )
+    install_lean_resolvers(schema)
+    return schema
