@@ -5,6 +5,7 @@ everything the plan cannot decide to graphql-core."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -171,3 +172,40 @@ def test_a_value_the_plan_cannot_decide_falls_back() -> None:
         plan.complete(_connection("null_node"))
     with pytest.raises(Fallback):
         plan.complete(_connection("wrong_type"))
+
+
+class _Sizes(LeafFieldExecutionContext):
+    """Records how many plans the context already held when each object was completed."""
+
+    held: list[int] = []
+
+    def _plan(self, return_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None:
+        _Sizes.held.append(len(self.__dict__.get("_plans", {})))
+        return super()._plan(return_type, grouped_field_set)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription
+    async def pages(self, count: int) -> AsyncGenerator[Connection, None]:
+        for _ in range(count):
+            yield _connection("ok")
+
+
+async def test_each_subscription_event_starts_with_no_plans() -> None:
+    """Per-event executors are shallow copies of the subscription's (resolvers/execution_fix.py)
+    that compile their own plans: a plan cache shared by all events of a subscription would
+    keep every event's field lists alive, as graphql-core's shared memo did."""
+    from resolvers.execution_fix import install_per_event_executor
+
+    install_per_event_executor()
+    _Sizes.held = []
+    schema = strawberry.Schema(
+        query=Query, subscription=Subscription, execution_context_class=_Sizes
+    )
+    stream = await schema.subscribe("subscription { pages(count: 5) { edges { cursor } } }")
+    assert hasattr(stream, "__aiter__")
+    results = [result async for result in stream]
+    assert len(results) == 5
+    assert all(not r.errors for r in results)
+    assert _Sizes.held == [0] * 5
