@@ -725,6 +725,7 @@ async def throughput(
     run_one: Callable[[int, Shape, Request], Any],
     pool: Pool,
     *,
+    mix: Sequence[Shape],
     concurrency: int,
     seconds: float,
     seed: int,
@@ -742,7 +743,7 @@ async def throughput(
         for _ in range(cap):
             if time.perf_counter() >= deadline:
                 return
-            shape = rng.choice(MIX)
+            shape = rng.choice(mix)
             req = shape.make(rng, pool)
             t0 = time.perf_counter()
             try:
@@ -1081,6 +1082,8 @@ async def run_searches(
     pool: Pool,
 ) -> dict[str, Any]:
     shapes = [s for s in SHAPES if not args.shapes or s.name in args.shapes.split(",")]
+    # The throughput mix: the chosen shapes that are one page each (all of them by default).
+    mix_shapes = [s for s in MIX if s in shapes] or list(MIX)
     rng = random.Random(args.seed + 1)
     conns = [await connect(target) for _ in range(max(1, args.concurrency))]
     for conn in conns:  # a raw search that runs away is cut, as a client would give up
@@ -1170,6 +1173,7 @@ async def run_searches(
                     mix["graphql"] = await throughput(
                         gql_one,
                         pool,
+                        mix=mix_shapes,
                         concurrency=args.concurrency,
                         seconds=args.seconds,
                         seed=args.seed,
@@ -1184,13 +1188,14 @@ async def run_searches(
                     mix["raw"] = await throughput(
                         raw_one,
                         pool,
+                        mix=mix_shapes,
                         concurrency=args.concurrency,
                         seconds=args.seconds,
                         seed=args.seed,
                         server_pid=None,
                     )
                     log(f"  raw: {mix['raw']['searches_per_s']}/s")
-                    mix["shapes"] = [s.name for s in MIX]
+                    mix["shapes"] = [s.name for s in mix_shapes]
         finally:
             await server.stop()
         problems = server.log_problems()
