@@ -470,6 +470,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 if args.what_if_memo_fix:
                     env["PYTHONPATH"] = helper_env()["PYTHONPATH"]
+                # The bench's cameras have no recorder: clip capture would only fail and retry
+                # beside the fan-out it measures (clips are bench/video.py's).
+                env["VIDEO_CAPTURE_ENABLED"] = "false"
                 suffix = "" if n == 0 else f"-{n + 1}"
                 process = ServerProcess(
                     f"domcctv{suffix}", argv, env, tmp, tmp / f"domcctv{suffix}.log"
