@@ -409,6 +409,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--settle-seconds", type=float, default=30.0, help="max wait after last")
     parser.add_argument("--no-baseline", action="store_true", help="skip the raw forwarder")
     parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="permessage-deflate on both servers (WS_PER_MESSAGE_DEFLATE; off by default)",
+    )
+    parser.add_argument(
         "--servers",
         type=int,
         default=1,
@@ -473,6 +478,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 # The bench's cameras have no recorder: clip capture would only fail and retry
                 # beside the fan-out it measures (clips are bench/video.py's).
                 env["VIDEO_CAPTURE_ENABLED"] = "false"
+                env["WS_PER_MESSAGE_DEFLATE"] = "true" if args.deflate else "false"
                 suffix = "" if n == 0 else f"-{n + 1}"
                 process = ServerProcess(
                     f"domcctv{suffix}", argv, env, tmp, tmp / f"domcctv{suffix}.log"
@@ -495,6 +501,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                         backend.redis_namespace or "domcctv",
                         "--max-seconds",
                         "900",
+                        *(["--deflate"] if args.deflate else []),
                     ],
                     helper_env(),
                     tmp,
@@ -619,6 +626,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "subscribers": args.subscribers,
         "detections": len(pushes),
         "interval_ms": args.interval_ms,
+        "websocket_deflate": args.deflate,
         "push_statuses": statuses,
         "settle_seconds": round(settle, 2),
         "run_seconds": round(elapsed, 2),

@@ -80,6 +80,8 @@ async def main_async(args: argparse.Namespace) -> None:
         args.port,
         process_request=forwarder.process_request,
         ping_interval=None,
+        # As the API's websockets are configured (WS_PER_MESSAGE_DEFLATE): same work per frame.
+        compression="deflate" if args.deflate else None,
     ):
         pump = asyncio.create_task(
             forwarder.pump(args.redis_url, args.namespace, args.max_messages)
@@ -99,6 +101,7 @@ def main() -> None:
     parser.add_argument("--namespace", default="domcctv", help="the server's REDIS_NAMESPACE")
     parser.add_argument("--max-seconds", type=float, default=900.0)
     parser.add_argument("--max-messages", type=int, default=1_000_000)
+    parser.add_argument("--deflate", action="store_true", help="permessage-deflate, per client")
     args = parser.parse_args()
     try:
         import uvloop

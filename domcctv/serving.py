@@ -49,6 +49,7 @@ def uvicorn_config(app: Any, settings: Settings, *, port: int | None = None) -> 
         port=settings.port if port is None else port,
         lifespan="on",
         ws="websockets-sansio",
+        ws_per_message_deflate=settings.ws_per_message_deflate,
         log_level=settings.log_level.lower(),
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or [],
