@@ -51,11 +51,6 @@ def sniff_media_type(head: bytes) -> tuple[str, str]:
     return OCTET_STREAM, "bin"
 
 
-def _ensure_dir(path: Path) -> None:
-    """Create ``path`` and its parents."""
-    path.mkdir(parents=True, exist_ok=True)
-
-
 class MediaStore:
     """Writes pictures under ``root/ab/cd/<sha256>.<ext>``; names are the content's hash."""
 
@@ -69,11 +64,25 @@ class MediaStore:
         return f"{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
 
     @staticmethod
-    def _write_temporary(target: Path, data: bytes) -> Path:
+    def _open_temporary(tmp: Path) -> int:
+        """Create ``tmp`` for writing; its directory is created only when it is missing.
+
+        Opening first and creating the directories on ``ENOENT`` costs one system call per
+        picture once the store's ``ab/cd`` directories exist, where a ``mkdir -p`` before every
+        write cost one or more failing ``mkdir`` calls per picture on the push path.
+        """
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            return os.open(tmp, flags, 0o640)
+        except FileNotFoundError:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            return os.open(tmp, flags, 0o640)
+
+    @classmethod
+    def _write_temporary(cls, target: Path, data: bytes) -> Path:
         """The bytes in a new temporary file next to ``target``."""
-        _ensure_dir(target.parent)
         tmp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        fd = cls._open_temporary(tmp)
         try:
             view = memoryview(data)
             while view:
@@ -98,8 +107,10 @@ class MediaStore:
             if not target.exists():
                 os.replace(tmp, target)
 
-    def _write_all(self, items: Sequence[bytes]) -> list[str]:
-        """Write every new file (temporary file, then a hard link to its final name)."""
+    def write_pictures(self, items: Sequence[bytes]) -> list[str]:
+        """Store pictures in the calling thread (it blocks: never call it on the event loop);
+        returns their relative paths. Every new file is a temporary file first, then a hard
+        link to its final name; an existing name is never written or replaced."""
         paths = [self.relative_path(data) for data in items]
         pending: dict[Path, Path] = {}
         try:
@@ -124,7 +135,7 @@ class MediaStore:
         """Store several pictures in one worker-thread hop; returns their relative paths."""
         if not items:
             return []
-        return await anyio.to_thread.run_sync(self._write_all, items)
+        return await anyio.to_thread.run_sync(self.write_pictures, items)
 
     def resolve(self, relative: str) -> Path | None:
         """Absolute path of a stored file, refusing anything outside the root."""
