@@ -219,7 +219,7 @@ class Backend:
 
 
 async def _mysql_execute(admin_url: str, statement: str) -> None:
-    import asyncmy  # type: ignore[import-untyped]
+    import asyncmy
 
     parts = urlsplit(admin_url)
     conn = await asyncmy.connect(
@@ -243,7 +243,7 @@ async def _claim_redis_db(base_url: str) -> int:
     admin = redis_asyncio.from_url(f"{base_url.rstrip('/')}/0", socket_timeout=5)
     try:
         raw = await admin.config_get("databases")
-        count = int(raw.get("databases", 16) if isinstance(raw, dict) else 16)
+        count = int(raw.get("databases") or 16) if isinstance(raw, dict) else 16
         keyspace = await admin.info("keyspace")
     finally:
         await admin.aclose()
@@ -262,23 +262,38 @@ async def _claim_redis_db(base_url: str) -> int:
 
 
 async def prepare_backend(
-    kind: str, tmp: Path, *, mysql_url: str = DEFAULT_MYSQL_URL, redis_url: str = DEFAULT_REDIS_URL
+    kind: str,
+    tmp: Path,
+    *,
+    mysql_url: str = DEFAULT_MYSQL_URL,
+    redis_url: str = DEFAULT_REDIS_URL,
+    existing_database: str | None = None,
 ) -> Backend:
-    """``sqlite``: a file in ``tmp``, no Redis. ``mariadb-redis``: a fresh database + Redis db."""
+    """``sqlite``: a file in ``tmp``, no Redis. ``mariadb-redis``: a fresh database + Redis db.
+
+    ``existing_database`` (MariaDB only): run against that database instead of a fresh one; it
+    is never created or dropped here (``mysql_database`` stays None, so ``cleanup_backend``
+    cannot drop it). The Redis database and namespace are still the run's own."""
     if kind == "sqlite":
+        if existing_database:
+            raise ValueError("an existing database needs the mariadb-redis backend")
         return Backend(kind, f"sqlite://{tmp / 'bench.sqlite3'}")
     if kind != "mariadb-redis":
         raise ValueError(f"unknown backend {kind!r}")
-    name = f"domcctv_bench_{secrets.token_hex(4)}"
     server = mysql_url.rstrip("/")
-    await _mysql_execute(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    run_name = f"domcctv_bench_{secrets.token_hex(4)}"
+    if existing_database:
+        name, owned = existing_database, None
+    else:
+        name, owned = run_name, run_name
+        await _mysql_execute(server, f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     backend = Backend(
         kind,
         f"{server}/{name}",
         mysql_admin_url=server,
-        mysql_database=name,
+        mysql_database=owned,
         redis_base_url=redis_url.rstrip("/"),
-        redis_namespace=name.replace("_", "-"),
+        redis_namespace=run_name.replace("_", "-"),
     )
     try:
         backend.redis_db = await _claim_redis_db(redis_url)
@@ -484,8 +499,10 @@ class Push:
     body: bytes
 
 
-async def register_bench_cameras(count: int) -> list[BenchCamera]:
-    """Camera rows with per-camera push tokens (sha256 in the DB), as devsite does."""
+async def register_bench_cameras(count: int, *, prefix: str = "BENCH") -> list[BenchCamera]:
+    """Camera rows with per-camera push tokens (sha256 in the DB), as devsite does.
+
+    ``prefix`` makes the codes unique per run in a database that outlives it."""
     from domcctv.models import Camera, CameraSource, Site
 
     site, _ = await Site.get_or_create(name="Bench yard")
@@ -494,7 +511,7 @@ async def register_bench_cameras(count: int) -> list[BenchCamera]:
         token = secrets.token_urlsafe(24)
         camera = BenchCamera(
             index=index,
-            code=f"BENCH-{index + 1:02d}",
+            code=f"{prefix}-{index + 1:02d}",
             name=f"BENCH CAM {index + 1}",
             token=token,
             serial=f"DS-2CD7A26G0-IZHS2025BENCH{index + 1:05d}",

@@ -26,16 +26,19 @@ MAX_PARTS = 8
 
 
 async def push(request: Request) -> Response:
-    body = bytearray()
+    # Same body handling as the receiver: the chunks as received, joined once in the thread.
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > MAX_PUSH_BYTES:
+        size += len(chunk)
+        if size > MAX_PUSH_BYTES:
             return JSONResponse({"error": "too large"}, status_code=413)
+        chunks.append(chunk)
     content_type = request.headers.get("content-type")
     try:
         event = await anyio.to_thread.run_sync(
             lambda: parse_push(
-                content_type, bytes(body), max_part_bytes=MAX_PART_BYTES, max_parts=MAX_PARTS
+                content_type, b"".join(chunks), max_part_bytes=MAX_PART_BYTES, max_parts=MAX_PARTS
             )
         )
     except HikvisionProtocolError as exc:
