@@ -115,3 +115,23 @@ async def test_signed_url_checks_still_hold(app, settings) -> None:
     assert missing.status_code == 404
     assert escape.status_code in (403, 404)
     assert tampered.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_picture_keeps_one_url_within_the_expiry_step(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Expiry is rounded up to a whole step: the same URL for a minute (browser caches hit on
+    refetched lists), valid at least the TTL and at most TTL + step from when it was made."""
+    signer = MediaSigner("s" * 40, ttl_seconds=900)
+    step = MediaSigner.EXPIRY_STEP_SECONDS
+    now = 1_800_000_000.0 - 30  # 30 s before a step boundary
+    monkeypatch.setattr("domcctv.infra.media.time.time", lambda: now)
+    first = signer("ab/cd/x.jpg")
+    now += 20
+    assert signer("ab/cd/x.jpg") == first
+    expires = int(first.split("exp=")[1].split("&")[0])
+    assert expires % step == 0
+    assert 900 <= expires - (now - 20) <= 900 + step
+    assert signer.verify("ab/cd/x.jpg", str(expires), first.split("sig=")[1])
+    now += step  # past the boundary: a new expiry, a new signature
+    later = signer("ab/cd/x.jpg")
+    assert later != first
+    assert int(later.split("exp=")[1].split("&")[0]) == expires + step
