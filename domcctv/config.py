@@ -158,7 +158,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=5, ge=1, le=300)
     # permessage-deflate on websockets (RFC 7692). Off by default: a live push is 1-3 kB of
     # JSON sent to every dashboard, and each connection's own compressor cost the server a
-    # fifth of its CPU per delivery (bench/fanout.py); on a yard LAN the bytes are cheaper.
+    # quarter of its CPU per delivery (bench/fanout.py); on a yard LAN the bytes are cheaper.
     ws_per_message_deflate: bool = False
 
     simulator_enabled: bool = False
