@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -198,14 +197,17 @@ GARBAGE_MAX_BYTES = 4 * 1024 * 1024
 
 
 async def _garbage(request: web.Request, start: datetime, end: datetime) -> web.StreamResponse:
-    """A corrupt recording: HTTP 200 and bytes of a plausible size that are not a video."""
+    """A corrupt recording: HTTP 200 and bytes of a plausible size that are not a video, as a
+    zeroed stretch of a damaged disk reads. Zeros, not random bytes: FFmpeg's format probe
+    occasionally recognised random bytes as another format (lyrics, MPEG audio) and opened
+    them, which made "corrupt footage does not decode" flaky."""
     seconds = (end - start).total_seconds()
     size = min(GARBAGE_MAX_BYTES, max(4096, int(seconds * GARBAGE_BYTES_PER_SECOND)))
-    rng = random.Random(int(start.timestamp()))
     response = _mp4_response(start)
     await response.prepare(request)
-    for offset in range(0, size, 65536):
-        await response.write(rng.randbytes(min(65536, size - offset)))
+    block = bytes(65536)
+    for offset in range(0, size, len(block)):
+        await response.write(block[: min(len(block), size - offset)])
     await response.write_eof()
     return response
 
