@@ -21,6 +21,7 @@ class TcpProxy:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._cuts = 0  # a connection accepted before a cut must not outlive it
         self.armed = False  # cut as the next transaction begins
         self.cut_at_begin = asyncio.Event()
 
@@ -36,12 +37,26 @@ class TcpProxy:
         writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # Tracked from the moment it is accepted: a cut while the upstream connection is still
+        # opening must drop it too. (Python 3.12+'s Server.wait_closed waits for every accepted
+        # connection, so one the cut missed made the cut, and the test, wait forever.)
+        if self._server is None or not self._server.is_serving():
+            writer.transport.abort()  # accepted as the cut closed the listener
+            return
+        self._writers.add(writer)
+        cuts = self._cuts
         try:
             up_reader, up_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self._writers.discard(writer)
             writer.close()
             return
-        self._writers.update({writer, up_writer})
+        if cuts != self._cuts:  # cut while connecting: this link is down too
+            up_writer.transport.abort()
+            writer.transport.abort()
+            self._writers.discard(writer)
+            return
+        self._writers.add(up_writer)
         try:
             await asyncio.gather(self._upstream(reader, up_writer), self._pipe(up_reader, writer))
         finally:
@@ -73,6 +88,7 @@ class TcpProxy:
 
     async def cut(self) -> None:
         assert self._server is not None
+        self._cuts += 1
         self._server.close()
         for writer in list(self._writers):
             transport = writer.transport
