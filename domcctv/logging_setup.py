@@ -39,7 +39,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"((?<![A-Za-z0-9])[\"']?[A-Za-z_]*(?:password|passwd|secret|token|api[_-]?key|sig)"
-            r"[\"']?\s*[:=]\s*[\"']?)[^\s\"'&,;}\]]+",
+            # not a value redacted already: redacting twice must change nothing (a record's
+            # arguments are redacted, then its rendered message is checked again)
+            r"[\"']?\s*[:=]\s*[\"']?)(?!\[REDACTED\])[^\s\"'&,;}\]]+",
             re.IGNORECASE,
         ),
         rf"\g<1>{REDACTED}",

@@ -105,6 +105,45 @@ def test_uvicorn_access_formatter_still_works_on_redacted_records(
     assert line == f'127.0.0.1:5000 - "POST /ingest/isapi/{REDACTED} HTTP/1.1" 200 OK'
 
 
+def test_a_signed_media_url_in_the_access_log_keeps_the_record_formattable(
+    fresh_record_factory: None,
+) -> None:
+    """The signature is redacted in the argument, and the rendered line is then clean: the
+    record keeps its arguments (redacting "[REDACTED]" again used to give "[REDACTED]]" and
+    flatten the record, which uvicorn's access formatter cannot unpack: a "Logging error"
+    traceback per picture served)."""
+    install_log_redaction()
+    path = "/media/ab/cd/x.jpg?exp=1795831020&sig=4663a8b3577b655b"
+    record = logging.getLogger("uvicorn.access").makeRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", path, "1.1", 200),
+        None,
+    )
+    assert isinstance(record.args, tuple)
+    line = AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(record)
+    assert line == (
+        f'127.0.0.1:5000 - "GET /media/ab/cd/x.jpg?exp=1795831020&sig={REDACTED} HTTP/1.1" 200 OK'
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GET /media/a.jpg?exp=1&sig=abc 200",
+        f"POST /ingest/isapi/{PUSH_TOKEN}",
+        f"Authorization: Bearer {JWT}",
+        "mysql://u:pw@h/db password=x token: y",
+    ],
+)
+def test_redacting_twice_changes_nothing(text: str) -> None:
+    once = redact(text)
+    assert redact(once) == once
+
+
 async def test_real_server_access_log_never_shows_the_push_token(
     settings: Settings, db: str
 ) -> None:
