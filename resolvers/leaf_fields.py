@@ -27,9 +27,8 @@ from graphql import (
 )
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from resolvers.plain_objects import Fallback, Plan, PlanCompiler
+from resolvers.plain_objects import Fallback, Plan, PlanCompiler, plain_attribute
 
 
 class _Plain(NamedTuple):
@@ -47,19 +46,12 @@ def _plain(field_def: GraphQLField) -> _Plain | None:
     if cached is not None and cached[0] is field_def:
         return cached[1]
     plain: _Plain | None = None
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    resolve = field_def.resolve
+    attribute = plain_attribute(field_def)
     field_type = field_def.type
     if isinstance(field_type, GraphQLNonNull):
         field_type = field_type.of_type
-    if (
-        definition is not None
-        and getattr(resolve, "_is_default", False)  # Strawberry's resolver-less field
-        and getattr(definition, "is_basic_field", False)
-        and not field_def.args
-        and is_leaf_type(field_type)
-    ):
-        plain = _Plain(definition.python_name, field_type)
+    if attribute is not None and is_leaf_type(field_type):
+        plain = _Plain(attribute, field_type)
     _plain_fields[id(field_def)] = (field_def, plain)
     return plain
 

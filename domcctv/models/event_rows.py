@@ -10,6 +10,7 @@ converted by the model's own fields (time zones, enums, JSON), nothing else.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -79,17 +80,17 @@ def _converter(field: fields.Field[Any]) -> Converter | None:
     return to_python  # JSON, floats and anything else: the field's own conversion
 
 
-def _converters() -> list[tuple[int, Converter]]:
-    by_name = Event._meta.fields_map  # complete once Tortoise is initialised
+@functools.cache
+def _converters() -> tuple[tuple[int, Converter], ...]:
+    """Per column needing one, its converter (computed on first use: the model's fields map is
+    complete only once Tortoise is initialised)."""
+    by_name = Event._meta.fields_map
     pairs: list[tuple[int, Converter]] = []
     for index, name in enumerate(EVENT_ROW_COLUMNS):
         converter = _converter(by_name[name])
         if converter is not None:
             pairs.append((index, converter))
-    return pairs
-
-
-_CONVERTERS: list[tuple[int, Converter]] = []
+    return tuple(pairs)
 
 
 async def fetch_event_rows(qs: QuerySet[Event]) -> list[EventRow]:
@@ -100,9 +101,7 @@ async def fetch_event_rows(qs: QuerySet[Event]) -> list[EventRow]:
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
     _, records = await query._db.execute_query(sql, params)
-    if not _CONVERTERS:
-        _CONVERTERS.extend(_converters())
-    converters = _CONVERTERS
+    converters = _converters()
     rows: list[EventRow] = []
     for record in records:
         values = list(record.values()) if isinstance(record, dict) else list(record)
